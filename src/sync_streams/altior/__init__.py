@@ -1,0 +1,1 @@
+"""altior package."""

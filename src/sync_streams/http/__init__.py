@@ -1,0 +1,10 @@
+"""Plumbing shared by the Sellsy and Altior clients: pacing, retries, error mapping.
+
+Neither client knows the other; both use these pieces.
+"""
+
+from sync_streams.http.pacing import QuotaPacer
+from sync_streams.http.responses import raise_for_status
+from sync_streams.http.retry import RetryPolicy, call_with_retries
+
+__all__ = ["QuotaPacer", "RetryPolicy", "call_with_retries", "raise_for_status"]

@@ -1,0 +1,1 @@
+"""sandboxes sellsy package."""
