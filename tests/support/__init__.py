@@ -1,0 +1,1 @@
+"""Shared test helpers (spec validation, sandboxes) importable by every test area."""
