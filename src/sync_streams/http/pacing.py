@@ -14,15 +14,30 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 Clock = Callable[[], float]
+
+SECOND = 1.0
+MINUTE = 60.0
+
+
+@dataclass
+class _Budget:
+    """What the server last said is left in one window, and until when that holds."""
+
+    remaining: int
+    until: float
 
 
 class QuotaPacer:
     """Sliding-window limiter for ``per_second`` and ``per_minute`` calls.
 
     The server's remaining-quota headers, when present, tighten the local view
-    (another process may share the account); a 429 pauses every caller until
+    (another process may share the account): after a response says ``r`` calls
+    are left in the current second (minute), at most ``r`` more calls start before
+    that window can have reset.  The newest observation wins, so the budget also
+    loosens again as soon as the server says so.  A 429 pauses every caller until
     ``Retry-After`` has passed.
     """
 
@@ -40,22 +55,32 @@ class QuotaPacer:
         self._sleep = sleep or asyncio.sleep
         self._sent: deque[float] = deque()
         self._paused_until = 0.0
+        self._second_budget: _Budget | None = None
+        self._minute_budget: _Budget | None = None
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0
 
+    @property
+    def paused_until(self) -> float:
+        """Clock time before which no call goes out (0.0 when never paused)."""
+        return self._paused_until
+
     def _delay(self, now: float) -> float:
         """Seconds to wait before one more call may go out."""
-        while self._sent and now - self._sent[0] >= 60.0:
+        while self._sent and now - self._sent[0] >= MINUTE:
             self._sent.popleft()
         delay = max(0.0, self._paused_until - now)
         if self.per_second:
-            recent = [t for t in self._sent if now - t < 1.0]
+            recent = [t for t in self._sent if now - t < SECOND]
             if len(recent) >= self.per_second:
                 idx = len(recent) - int(self.per_second)
-                delay = max(delay, recent[idx] + 1.0 - now)
+                delay = max(delay, recent[idx] + SECOND - now)
         if self.per_minute and len(self._sent) >= self.per_minute:
             idx = len(self._sent) - int(self.per_minute)
-            delay = max(delay, self._sent[idx] + 60.0 - now)
+            delay = max(delay, self._sent[idx] + MINUTE - now)
+        for budget in (self._second_budget, self._minute_budget):
+            if budget is not None and budget.remaining <= 0 and now < budget.until:
+                delay = max(delay, budget.until - now)
         return delay
 
     async def acquire(self) -> None:
@@ -69,17 +94,31 @@ class QuotaPacer:
                 result = self._sleep(delay)
                 if asyncio.iscoroutine(result):
                     await result
-            self._sent.append(self._clock())
+            now = self._clock()
+            self._sent.append(now)
+            for budget in (self._second_budget, self._minute_budget):
+                if budget is not None and now < budget.until:
+                    budget.remaining -= 1
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Tighten the window from the server's ``X-Quota-Remaining-*`` headers."""
+        """Tighten (or loosen) the window from the server's ``X-Quota-Remaining-*`` headers.
+
+        The server's windows are not aligned with our clock, so "until the window
+        resets" is taken conservatively: one second for the per-second quota, and
+        for the per-minute quota the moment our oldest call of the last minute
+        leaves a sliding window (a full minute when we made none).
+        """
         now = self._clock()
         second = _as_int(headers.get("x-quota-remaining-by-second"))
         minute = _as_int(headers.get("x-quota-remaining-by-minute"))
-        if second is not None and second <= 0:
-            self._paused_until = max(self._paused_until, now + 1.0)
-        if minute is not None and minute <= 0:
-            self._paused_until = max(self._paused_until, now + 60.0 - (now % 60.0))
+        if second is not None:
+            self._second_budget = _Budget(max(second, 0), now + SECOND)
+        if minute is not None:
+            self._minute_budget = _Budget(max(minute, 0), self._minute_reset(now))
+
+    def _minute_reset(self, now: float) -> float:
+        recent = [t for t in self._sent if now - t < MINUTE]
+        return (recent[0] + MINUTE) if recent else now + MINUTE
 
     def pause(self, seconds: float) -> None:
         """Hold every caller for ``seconds`` (after a 429)."""

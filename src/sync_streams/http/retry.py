@@ -29,7 +29,7 @@ class RetryPolicy:
         """Delay before retry number ``attempt`` (1-based); ``Retry-After`` wins."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_delay * 6)
-        raw = min(self.base_delay * (2 ** (attempt - 1)), self.max_delay)
+        raw = min(self.base_delay * (2.0 ** (attempt - 1)), self.max_delay)
         return raw * (1 + random.uniform(-self.jitter, self.jitter))
 
 
