@@ -1,0 +1,200 @@
+"""Read tenant YAML files into ``TenantConfig`` values, collecting every problem.
+
+An integrator fixing a file wants all its problems at once, each on one line
+naming the file, the key path and what is expected; so nothing here stops at
+the first error.  ``ConfigError.problems`` holds those lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sync_streams.config.base import CONTEXT_KEY
+from sync_streams.config.messages import describe_errors, format_path
+from sync_streams.config.service import ServiceSettings
+from sync_streams.config.tenant import TenantConfig
+from sync_streams.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+TENANT_SUFFIXES = (".yaml", ".yml")
+PathLike = str | os.PathLike[str]
+
+
+def _duplicate_keys(node: yaml.Node, loc: tuple[int | str, ...] = ()) -> list[str]:
+    """Keys written twice in one mapping: PyYAML would silently keep the last one."""
+    problems: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                where = format_path((*loc, key))
+                problems.append(
+                    f"{where}: key written twice (lines {seen[key]} and {line}); "
+                    "expected each key once"
+                )
+            else:
+                seen[key] = line
+            problems.extend(_duplicate_keys(value_node, (*loc, key)))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems.extend(_duplicate_keys(item, (*loc, index)))
+    return problems
+
+
+def read_yaml(path: Path) -> tuple[Any, list[str]]:
+    """Parse one YAML document; return (data, problem lines) -- never raises."""
+    origin = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [f"{origin}: file not found"]
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        return None, [f"{origin}: cannot read the file: {reason}"]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return None, [f"{origin}: file is empty; expected a tenant configuration mapping"]
+        problems = [f"{origin}: {line}" for line in _duplicate_keys(node)]
+        data = yaml.SafeLoader("").construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        # problem/context only: the snippet PyYAML adds could show a secret.
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(YAML)"
+        detail = " ".join(part for part in (exc.context, exc.problem) if part)
+        return None, [f"{origin}: {where}: invalid YAML: {detail}"]
+    except yaml.YAMLError as exc:
+        return None, [f"{origin}: invalid YAML: {type(exc).__name__}"]
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        problems.append(f"{origin}: (top level): expected a mapping of keys, got {kind}")
+    return data, problems
+
+
+def _validate(
+    path: Path, data: Any, service: ServiceSettings, resolve_secrets: bool
+) -> tuple[TenantConfig | None, list[str]]:
+    context = service.load_context(path.parent, resolve_secrets=resolve_secrets)
+    try:
+        config = TenantConfig.model_validate(data, context={CONTEXT_KEY: context})
+    except ValidationError as exc:
+        # ``from None``: pydantic's own text quotes input values, secrets included.
+        return None, describe_errors(exc, str(path), model=TenantConfig)
+    return config, []
+
+
+def _load_one(
+    path: Path, service: ServiceSettings, resolve_secrets: bool
+) -> tuple[TenantConfig | None, list[str]]:
+    data, problems = read_yaml(path)
+    if not isinstance(data, dict):
+        return None, problems
+    config, invalid = _validate(path, data, service, resolve_secrets)
+    problems += invalid
+    if problems:
+        return None, problems
+    assert config is not None
+    log.info("tenant %s loaded from %s", config.tenant, path)
+    return config, []
+
+
+def load_tenant(
+    path: PathLike, *, service: ServiceSettings | None = None, resolve_secrets: bool = True
+) -> TenantConfig:
+    """Load and validate one tenant file; raise ``ConfigError`` listing every problem.
+
+    Relative ``file:`` secret paths are read relative to the tenant file.
+    """
+    config, problems = _load_one(Path(path), service or ServiceSettings(), resolve_secrets)
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config
+
+
+def tenant_files(paths: Iterable[PathLike]) -> tuple[list[Path], list[str]]:
+    """Expand files and directories (their ``*.yaml``/``*.yml``, not recursive, no dotfiles)."""
+    files: list[Path] = []
+    problems: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(
+                child
+                for child in sorted(path.iterdir())
+                if child.suffix in TENANT_SUFFIXES
+                and child.is_file()
+                and not child.name.startswith(".")
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(f"{path}: no such file or directory")
+    return files, problems
+
+
+@dataclass
+class TenantLoadReport:
+    """Outcome of loading many files: the valid tenants and every problem found."""
+
+    files: list[Path] = field(default_factory=list)
+    tenants: dict[str, TenantConfig] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    invalid_files: list[Path] = field(default_factory=list)
+
+
+def validate_tenant_files(
+    paths: Iterable[PathLike],
+    *,
+    service: ServiceSettings | None = None,
+    resolve_secrets: bool = True,
+) -> TenantLoadReport:
+    """Load every tenant file under ``paths``; never raises for a bad file."""
+    settings = service or ServiceSettings()
+    report = TenantLoadReport()
+    report.files, report.problems = tenant_files(paths)
+    for path in report.files:
+        config, problems = _load_one(path, settings, resolve_secrets)
+        if config is None:
+            report.problems += problems
+            report.invalid_files.append(path)
+            continue
+        first = report.sources.get(config.tenant)
+        if first is not None:
+            report.problems.append(
+                f"{path}: tenant: tenant id '{config.tenant}' is already used by {first}; "
+                "expected a unique tenant id per file"
+            )
+            report.invalid_files.append(path)
+            continue
+        report.tenants[config.tenant] = config
+        report.sources[config.tenant] = path
+    return report
+
+
+def load_tenants(
+    paths: Iterable[PathLike],
+    *,
+    service: ServiceSettings | None = None,
+    resolve_secrets: bool = True,
+) -> dict[str, TenantConfig]:
+    """Load tenant files and directories into ``{tenant id: config}``.
+
+    Raises one ``ConfigError`` with every problem of every file, including a
+    tenant id used by two files (the message names both).
+    """
+    report = validate_tenant_files(paths, service=service, resolve_secrets=resolve_secrets)
+    if report.problems:
+        raise ConfigError(report.problems)
+    return report.tenants
