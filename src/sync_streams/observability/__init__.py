@@ -1,1 +1,5 @@
-"""observability package."""
+"""Metrics and logging of the workers."""
+
+from sync_streams.observability.metrics import WorkerMetrics
+
+__all__ = ["WorkerMetrics"]

@@ -1,0 +1,92 @@
+"""Assemble the Faust application of a worker.
+
+Only this module and ``cli`` wire pieces together: the pure core, the API
+clients and the agents never import each other's assembly.  Flows (pollers,
+sync agents, tables) are attached by the ``install_*`` functions of later
+packages; the skeleton here gives every worker its settings, health and
+metrics endpoints and its Kafka topology.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from faust.web import Request, Response, View
+
+from sync_streams.config.service import ServiceSettings
+from sync_streams.kafka.declarations import Topology, load_topology
+from sync_streams.observability.metrics import CONTENT_TYPE_LATEST, WorkerMetrics
+from sync_streams.ports import free_port
+
+
+@dataclass
+class Runtime:
+    """What agents and views share inside one worker process."""
+
+    settings: ServiceSettings
+    topology: Topology
+    metrics: WorkerMetrics
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    topology: Topology | None = None,
+    **faust_options: Any,
+) -> tuple[faust.App, Runtime]:
+    """A Faust app configured from ``settings``; ``faust_options`` override (tests)."""
+    topology = topology or load_topology(partitions=settings.topic_partitions)
+    options: dict[str, Any] = {
+        "broker": settings.broker,
+        "store": "memory://",
+        "datadir": str(settings.data_dir),
+        "web_host": settings.web_host,
+        "web_port": settings.web_port or free_port(settings.web_host),
+        "web_enabled": True,
+        "topic_partitions": settings.topic_partitions,
+        "topic_allow_declare": True,
+        "consumer_auto_offset_reset": "earliest",
+        "producer_acks": -1,
+        "autodiscover": False,
+        "web_in_thread": False,
+    }
+    options.update(faust_options)
+    app = faust.App(settings.app_id, **options)
+    runtime = Runtime(settings=settings, topology=topology, metrics=WorkerMetrics())
+    _install_health(app, runtime)
+    return app, runtime
+
+
+def is_ready(app: faust.App) -> bool:
+    """Joined the group and finished recovering tables from their changelogs."""
+    tables = app.tables
+    recovery = getattr(tables, "recovery", None)
+    return bool(recovery is not None and recovery.completed.is_set() and not app.rebalancing)
+
+
+def _install_health(app: faust.App, runtime: Runtime) -> None:
+    @app.page("/healthz")
+    class Health(View):
+        """Liveness: the process serves HTTP."""
+
+        async def get(self, request: Request) -> Response:
+            return self.json({"status": "ok"})
+
+    @app.page("/readyz")
+    class Ready(View):
+        """Readiness: safe to route traffic / count this worker as serving."""
+
+        async def get(self, request: Request) -> Response:
+            ready = is_ready(app)
+            runtime.metrics.ready.set(1 if ready else 0)
+            return self.json({"ready": ready}, status=200 if ready else 503)
+
+    @app.page("/metrics")
+    class Metrics(View):
+        """Prometheus exposition of this worker's registry."""
+
+        async def get(self, request: Request) -> Response:
+            runtime.metrics.ready.set(1 if is_ready(app) else 0)
+            return self.bytes(runtime.metrics.render(), content_type=CONTENT_TYPE_LATEST)
