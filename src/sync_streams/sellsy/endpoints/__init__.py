@@ -1,0 +1,1 @@
+"""Groups of Sellsy endpoints, mixed into ``SellsyClient`` (one module per resource)."""

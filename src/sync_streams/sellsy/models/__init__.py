@@ -1,0 +1,80 @@
+"""Pydantic models of the Sellsy API v2 payloads we sync (read) and send (write)."""
+
+from sync_streams.sellsy.models.base import (
+    IdLabel,
+    IdName,
+    Owner,
+    RecordEmbed,
+    SellsyModel,
+    Social,
+    WithCustomFields,
+)
+from sync_streams.sellsy.models.companies import Civility, Company, Individual, LegalFrance
+from sync_streams.sellsy.models.contacts import Contact, ContactCompanyLink, LinkRole
+from sync_streams.sellsy.models.custom_fields import (
+    CustomFieldDefinition,
+    CustomFieldItem,
+    CustomFieldType,
+    CustomFieldValue,
+)
+from sync_streams.sellsy.models.opportunities import (
+    Amount,
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    RelatedObject,
+    Step,
+)
+from sync_streams.sellsy.models.writes import (
+    CompanyCreate,
+    CompanyUpdate,
+    ContactCreate,
+    ContactUpdate,
+    CustomFieldValueWrite,
+    IndividualCreate,
+    IndividualUpdate,
+    LegalFranceWrite,
+    OpportunityCreate,
+    OpportunityUpdate,
+    RelatedWrite,
+    SocialWrite,
+)
+
+__all__ = [
+    "Amount",
+    "Civility",
+    "Company",
+    "CompanyCreate",
+    "CompanyUpdate",
+    "Contact",
+    "ContactCompanyLink",
+    "ContactCreate",
+    "ContactUpdate",
+    "CustomFieldDefinition",
+    "CustomFieldItem",
+    "CustomFieldType",
+    "CustomFieldValue",
+    "CustomFieldValueWrite",
+    "IdLabel",
+    "IdName",
+    "Individual",
+    "IndividualCreate",
+    "IndividualUpdate",
+    "LegalFrance",
+    "LegalFranceWrite",
+    "LinkRole",
+    "Opportunity",
+    "OpportunityCreate",
+    "OpportunityStatus",
+    "OpportunityUpdate",
+    "Owner",
+    "Pipeline",
+    "RecordEmbed",
+    "RelatedObject",
+    "RelatedWrite",
+    "SellsyModel",
+    "Social",
+    "SocialWrite",
+    "Step",
+    "WithCustomFields",
+]
