@@ -88,7 +88,7 @@ def _server_properties(data_dir: Path, port: int, controller_port: int) -> str:
             "transaction.state.log.min.isr=1",
             "transaction.state.log.num.partitions=4",
             "group.initial.rebalance.delay.ms=0",
-            "auto.create.topics.enable=true",
+            "auto.create.topics.enable=false",
             "log.retention.hours=168",
             "",
         ]
