@@ -33,12 +33,12 @@ def format_path(loc: Loc) -> str:
     return text or "(top level)"
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model inside ``X``, ``X | None``, ``tuple[X, ...]``, ``Annotated[X, ...]``."""
     if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_in(arg)
+        found = model_in(arg)
         if found is not None:
             return found
     return None
@@ -52,7 +52,7 @@ def _lookup(model: type[BaseModel], loc: Loc) -> tuple[type[BaseModel] | None, F
     for part in loc:
         if isinstance(part, int):
             continue
-        owner = _model_in(current)
+        owner = model_in(current)
         if owner is None:
             return None, None
         field = owner.model_fields.get(part)
@@ -87,7 +87,8 @@ def _keys(model: type[BaseModel]) -> str:
 
 
 def _expected(field: FieldInfo | None) -> str:
-    return f"; expected {field.description}" if field is not None and field.description else ""
+    """The field's description, as a parenthesised reminder of what the key holds."""
+    return f" ({field.description})" if field is not None and field.description else ""
 
 
 def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
@@ -96,7 +97,7 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
     ctx = error.get("ctx") or {}
     value = error.get("input")
     owner, field = _lookup(model, loc)
-    section = _model_in(field.annotation) if field is not None else None
+    section = model_in(field.annotation) if field is not None else None
     if kind == "missing":
         is_list = field is not None and typing.get_origin(field.annotation) is tuple
         if section is not None and not is_list:
@@ -114,7 +115,7 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
         keys = f" with keys {_keys(target)}" if target is not None else ""
         return f"expected a mapping{keys}, got {_kind(value)}"
     if kind in ("tuple_type", "list_type"):
-        return f"expected a list, got {_kind(value)}" + _expected(field).replace("; expected", ":")
+        return f"expected a list, got {_kind(value)}" + _expected(field)
     if kind == "string_type":
         return f"expected text, got {_kind(value)}"
     if kind in ("bool_type", "bool_parsing"):
@@ -131,16 +132,15 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
     }
     if kind in limits:
         op, key = limits[kind]
-        return f"expected a number {op} {ctx.get(key)}" + _expected(field).replace(
-            "; expected", " --"
-        )
+        return f"expected a number {op} {ctx.get(key)}" + _expected(field)
     if kind == "string_too_short":
         return "must not be empty" + _expected(field)
     if kind == "string_too_long":
         return f"too long: at most {ctx.get('max_length')} characters"
     if kind == "string_pattern_mismatch":
-        shown = f" (got '{value}')" if isinstance(value, str) and len(value) <= 80 else ""
-        return ("expected " + (field.description if field and field.description else "")) + shown
+        shown = f" '{value}'" if isinstance(value, str) and len(value) <= 80 else ""
+        what = field.description if field is not None and field.description else "another form"
+        return f"invalid value{shown}; expected: {what}"
     if kind == "literal_error":
         return f"expected {ctx.get('expected')}"
     if kind == "value_error":

@@ -17,7 +17,7 @@ class SellsySettings(ConfigModel):
 
     account_id: str = Field(
         pattern=r"^[0-9]+$",
-        description="Sellsy account id (digits; the token's corpId claim must match it)",
+        description="the Sellsy account id, digits only (the token's corpId claim must match it)",
     )
     client_id: Name = Field(description="client id of the Sellsy API v2 personal client")
     client_secret: Secret = Field(

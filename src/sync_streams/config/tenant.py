@@ -27,8 +27,8 @@ class TenantConfig(ConfigModel):
     """One client environment synchronised between its Sellsy and its Altior."""
 
     tenant: TenantId = Field(
-        description="unique tenant id, client + environment (lowercase letters, digits, "
-        "'-', '_', '.'; at most 64 characters), e.g. acme-prod"
+        description="the unique tenant id, client + environment, e.g. acme-prod: lowercase "
+        "letters, digits, '-', '_', '.', at most 64 characters"
     )
     client: Name = Field(description="client name, as written on the form")
     environment: Name = Field(description="environment of the client (production, recette, ...)")
