@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -149,19 +149,29 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
     return str(reason) if reason is not None else error["msg"]
 
 
-def describe_errors(exc: ValidationError, origin: str, *, model: type[BaseModel]) -> list[str]:
-    """One ``<origin>: <path>: <expected>`` line per error of ``exc``."""
+def describe_errors(
+    exc: ValidationError,
+    origin: str | Callable[[tuple[int | str, ...]], str],
+    *,
+    model: type[BaseModel],
+) -> list[str]:
+    """One ``<origin>: <path>: <expected>`` line per error of ``exc``.
+
+    ``origin`` is the file name, or a function of the error location when
+    values come from several sources (flags, environment, settings file).
+    """
     lines: list[str] = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
+        where = origin(loc) if callable(origin) else origin
         if error["type"] == RULES_ERROR:
             for subpath, message in (error.get("ctx") or {}).get("violations", ()):
                 path = format_path(loc)
                 if subpath:
                     path = f"{path}{subpath}" if subpath.startswith("[") else f"{path}.{subpath}"
-                lines.append(_line(origin, path, message))
+                lines.append(_line(where, path, message))
             continue
-        lines.append(_line(origin, format_path(loc), _message(error, model)))
+        lines.append(_line(where, format_path(loc), _message(error, model)))
     return lines
 
 

@@ -13,8 +13,6 @@ import ipaddress
 import json
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,20 +20,24 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    YamlConfigSettingsSource,
 )
 
 from sync_streams.config.base import LoadContext
 from sync_streams.config.hosts import DEFAULT_ALLOWED_API_HOSTS
+from sync_streams.config.messages import describe_errors
+from sync_streams.config.yamlfile import read_yaml
 from sync_streams.errors import ConfigError
 
 ENV_PREFIX = "SYNC_STREAMS_"
 SETTINGS_FILE_ENV = "SYNC_STREAMS_SETTINGS_FILE"
 
-_settings_file: ContextVar[Path | None] = ContextVar("sync_streams_settings_file", default=None)
+_file_values: ContextVar[dict[str, Any] | None] = ContextVar(
+    "sync_streams_settings_file_values", default=None
+)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -45,7 +47,12 @@ def _host_list(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
-            return json.loads(text)
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError(
+                    "expected a JSON list or a comma-separated list of host names"
+                ) from None
         return [part for part in (p.strip() for p in text.split(",")) if part]
     return value
 
@@ -126,9 +133,9 @@ class ServiceSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Flags > environment > settings file > defaults (no .env, no secrets dir)."""
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        settings_file = _settings_file.get()
-        if settings_file is not None:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=settings_file))
+        file_values = _file_values.get()
+        if file_values is not None:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=file_values))
         return tuple(sources)
 
     @classmethod
@@ -145,19 +152,31 @@ class ServiceSettings(BaseSettings):
         if settings_file is None and os.environ.get(SETTINGS_FILE_ENV):
             settings_file = os.environ[SETTINGS_FILE_ENV]
         path = Path(settings_file) if settings_file is not None else None
-        origin = f"service settings ({path or 'flags and environment'})"
-        if path is not None and not path.is_file():
-            raise ConfigError([f"{path}: settings file not found"])
+        file_values: dict[str, Any] | None = None
+        if path is not None:
+            data, problems = read_yaml(path)
+            if problems or not isinstance(data, dict):
+                raise ConfigError(problems)
+            file_values = {str(key): value for key, value in data.items()}
         flags = {key: value for key, value in overrides.items() if value is not None}
-        with _reading(path):
-            try:
-                return cls(**flags)
-            except ValidationError as exc:
-                from sync_streams.config.messages import describe_errors
 
-                raise ConfigError(describe_errors(exc, origin, model=cls)) from None
-            except ValueError as exc:  # malformed YAML or JSON list in the environment
-                raise ConfigError([f"{origin}: {exc}"]) from None
+        def origin(loc: tuple[int | str, ...]) -> str:
+            """Name the source that gave the wrong value, strongest first."""
+            key = str(loc[0]) if loc else ""
+            env_name = f"{ENV_PREFIX}{key}".upper()
+            if key in flags:
+                return f"command-line option --{key.replace('_', '-')}"
+            if any(name.upper() == env_name for name in os.environ):
+                return f"environment {env_name}"
+            return str(path) if path is not None else "service settings"
+
+        token = _file_values.set(file_values)
+        try:
+            return cls(**flags)
+        except ValidationError as exc:
+            raise ConfigError(describe_errors(exc, origin, model=cls)) from None
+        finally:
+            _file_values.reset(token)
 
     def load_context(self, base_dir: Path, *, resolve_secrets: bool = True) -> LoadContext:
         """The tenant validation context these settings impose."""
@@ -167,12 +186,3 @@ class ServiceSettings(BaseSettings):
             allowed_api_hosts=self.allowed_api_hosts,
             allow_plain_http=self.allow_plain_http,
         )
-
-
-@contextmanager
-def _reading(path: Path | None) -> Iterator[None]:
-    token = _settings_file.set(path)
-    try:
-        yield
-    finally:
-        _settings_file.reset(token)
