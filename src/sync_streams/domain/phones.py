@@ -64,14 +64,14 @@ _SEPARATORS = frozenset(".-/()\u2010\u2011\u2012\u2013\u2014\u2212")
 
 def _digits(text: str) -> tuple[bool, str] | None:
     """(has leading '+', digits) of a typed number, or None if it holds other signs."""
-    text = _TRUNK_HINT.sub("", _EXTENSION.sub("", text)).strip()
-    plus = text.startswith("+")
-    if plus:
-        text = text[1:]
+    text = _TRUNK_HINT.sub("", _EXTENSION.sub("", text))
+    plus = False
     kept: list[str] = []
     for char in text:
         if "0" <= char <= "9":
             kept.append(char)
+        elif char == "+" and not kept and not plus:
+            plus = True  # "+33 …" or "(+33) …": a '+' before any digit
         elif not (char.isspace() or char in _SEPARATORS):
             return None
     return (plus, "".join(kept)) if kept else None
@@ -82,7 +82,12 @@ def _international(rest: str) -> str:
     for code in sorted(_TRUNK_CODES, key=len, reverse=True):
         subscriber = rest[len(code) :]
         if rest.startswith(code) and len(subscriber) == 10 and subscriber.startswith("0"):
-            return f"+{code}{subscriber[1:]}"
+            rest = code + subscriber[1:]
+            break
+    if rest.startswith(FRANCE) and len(rest) == 11 and rest[2] != "0":
+        # "+33 590 …" is how many write a Guadeloupe number: the French plan gives
+        # 0590 … to Guadeloupe, so +33 followed by an overseas prefix is that number.
+        return _national("0" + rest[2:])
     return f"+{rest}"
 
 
