@@ -77,15 +77,21 @@ def test_mixed_batch_in_order_of_appearance() -> None:
 
 
 def _ids(report: SiretMatchReport, side: str) -> list[str]:
-    matched = [getattr(m, f"{side}_id") for m in report.matched]
-    ambiguous = [i for a in report.ambiguous for i in getattr(a, f"{side}_ids")]
-    invalid = [i.id for i in getattr(report, f"invalid_{side}s")]
+    """Every id of one side, wherever the report put it."""
+    if side == "source":
+        return (
+            [m.source_id for m in report.matched]
+            + [i for a in report.ambiguous for i in a.source_ids]
+            + report.unmatched_sources
+            + [i.id for i in report.invalid_sources]
+            + report.no_siret_sources
+        )
     return (
-        matched
-        + ambiguous
-        + getattr(report, f"unmatched_{side}s")
-        + invalid
-        + getattr(report, f"no_siret_{side}s")
+        [m.target_id for m in report.matched]
+        + [i for a in report.ambiguous for i in a.target_ids]
+        + report.unmatched_targets
+        + [i.id for i in report.invalid_targets]
+        + report.no_siret_targets
     )
 
 
