@@ -31,6 +31,7 @@ class ConfigModel(BaseModel):
         frozen=True,
         str_strip_whitespace=True,
         coerce_numbers_to_str=True,
+        hide_input_in_errors=True,  # a literal secret must not show up in pydantic's text
     )
 
 

@@ -79,6 +79,7 @@ class ServiceSettings(BaseSettings):
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
+        hide_input_in_errors=True,
     )
 
     broker: str = Field(
