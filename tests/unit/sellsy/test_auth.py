@@ -105,9 +105,7 @@ async def test_refused_credentials_raise_without_revealing_the_secret(
     assert "wrong-secret-value" not in repr(client.credentials)
 
 
-async def test_token_endpoint_outage_is_retried(
-    fake: FakeSellsy, make_client: MakeClient
-) -> None:
+async def test_token_endpoint_outage_is_retried(fake: FakeSellsy, make_client: MakeClient) -> None:
     answers = iter([httpx.Response(503, text="maintenance")])
     original = fake._token
 

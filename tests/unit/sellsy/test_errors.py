@@ -19,7 +19,9 @@ from tests.unit.sellsy.conftest import SECRET
 from tests.unit.sellsy.fakes import FakeSellsy, company, sellsy_error
 
 
-def fail_with(fake: FakeSellsy, method: str, path: str, *answers: httpx.Response | Exception) -> None:
+def fail_with(
+    fake: FakeSellsy, method: str, path: str, *answers: httpx.Response | Exception
+) -> None:
     queue = list(answers)
 
     def respond(request: httpx.Request) -> httpx.Response:

@@ -50,7 +50,8 @@ async def test_listing_reads_every_page_to_the_end(fake: FakeSellsy, client: Sel
     assert [c.id for c in companies] == list(range(1, 251))
     calls = fake.api_requests
     assert len(calls) == 3
-    assert [r.url.params.get("offset") for r in calls] == [None, cursor_after(100), cursor_after(200)]
+    offsets = [r.url.params.get("offset") for r in calls]
+    assert offsets == [None, cursor_after(100), cursor_after(200)]
     assert all(r.url.params["limit"] == "100" for r in calls)
 
 

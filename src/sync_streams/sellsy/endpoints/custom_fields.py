@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from pydantic import JsonValue
-
 from sync_streams.sellsy.endpoints.base import EndpointGroup
 from sync_streams.sellsy.models import (
     CustomFieldDefinition,
@@ -63,12 +61,15 @@ class CustomFieldEndpoints(EndpointGroup):
         self,
         resource: CustomFieldResource,
         record_id: int,
-        values: Mapping[int, JsonValue] | Iterable[CustomFieldValueWrite],
+        values: Mapping[int, object] | Iterable[CustomFieldValueWrite],
     ) -> None:
         """Write custom field values: ``PUT /{resource}/{id}/custom-fields`` with
         ``[{id, value}]``.  Fields not named keep their value."""
         if isinstance(values, Mapping):
-            items = [CustomFieldValueWrite(id=int(k), value=v) for k, v in values.items()]
+            items = [
+                CustomFieldValueWrite.model_validate({"id": k, "value": v})
+                for k, v in values.items()
+            ]
         else:
             items = list(values)
         if not items:
