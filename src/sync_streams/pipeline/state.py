@@ -1,7 +1,7 @@
 """What the sync remembers per record, and the keys it is stored under.
 
 One ``RecordState`` per synced record pair, held in a Faust table under the key of
-*each* side (``state_keys``) so an event from either system finds it.  Every key
+*each* side (``RecordState.table_keys``) so an event from either system finds it.  Every key
 starts with the tenant: two tenants whose Sellsy ids overlap can never read each
 other's state or links.  The state is a value: transitions return a new one.
 """
@@ -90,7 +90,7 @@ class IdLink(_Value):
         """``link_key`` of this link seen from ``system``."""
         return link_key(self.tenant, system, self.entity_of(system), self.id_of(system))
 
-    def keys(self) -> tuple[str, str]:
+    def table_keys(self) -> tuple[str, str]:
         """Both keys: store the link under each, so either side's event finds it."""
         return self.key("sellsy"), self.key("altior")
 
@@ -177,7 +177,7 @@ class RecordState(_Value):
             altior_entity=self.altior.entity,
         )
 
-    def keys(self) -> list[str]:
+    def table_keys(self) -> list[str]:
         """``state_key`` of every known side: store the state under each of them."""
         return [
             state_key(self.tenant, system, side.entity or self.entity, side.id)

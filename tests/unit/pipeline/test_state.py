@@ -64,7 +64,7 @@ def test_id_link_is_stored_under_both_sides() -> None:
         altior_id="T-7",
         sellsy_entity="company",
     )
-    assert link.keys() == (
+    assert link.table_keys() == (
         state_key("acme", "sellsy", "company", "12"),
         state_key("acme", "altior", "third_party", "T-7"),
     )
@@ -117,7 +117,7 @@ def test_record_applied_links_both_sides_and_arms_echo_suppression() -> None:
     assert state.altior.field_hashes == {n: value_hash(v) for n, v in FIELDS.items()}
     assert state.synced_at == at(12)
     link = state.link()
-    assert link is not None and link.keys() == tuple(state.keys())
+    assert link is not None and link.table_keys() == tuple(state.table_keys())
 
 
 def test_record_seen_of_the_echo_keeps_the_guard_and_of_anything_else_drops_it() -> None:
