@@ -70,13 +70,16 @@ def load_tenant(
 
 
 def tenant_files(paths: Iterable[PathLike]) -> tuple[list[Path], list[str]]:
-    """Expand files and directories (their ``*.yaml``/``*.yml``, not recursive, no dotfiles)."""
-    files: list[Path] = []
+    """Expand files and directories (their ``*.yaml``/``*.yml``, not recursive, no dotfiles).
+
+    A file reached twice (named and inside a named directory) is listed once.
+    """
+    candidates: list[Path] = []
     problems: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(
+            candidates.extend(
                 child
                 for child in sorted(path.iterdir())
                 if child.suffix in TENANT_SUFFIXES
@@ -84,9 +87,15 @@ def tenant_files(paths: Iterable[PathLike]) -> tuple[list[Path], list[str]]:
                 and not child.name.startswith(".")
             )
         elif path.is_file():
-            files.append(path)
+            candidates.append(path)
         else:
             problems.append(f"{path}: no such file or directory")
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for path in candidates:
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            files.append(path)
     return files, problems
 
 
