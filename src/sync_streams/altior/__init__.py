@@ -1,1 +1,85 @@
-"""altior package."""
+"""Altior adapter: the only package that knows the project's Altior contract.
+
+See docs/altior-api.md.  The pipeline uses ``AltiorClient`` and the models below;
+nothing else of Altior leaks out.
+"""
+
+from sync_streams.altior.client import AltiorClient, api_root
+from sync_streams.altior.decoding import MalformedAltiorRecord, Page
+from sync_streams.altior.models import (
+    DEFAULT_CODIFICATION,
+    SELLSY_KEY,
+    Affaire,
+    Amount,
+    Channel,
+    ChannelType,
+    Civility,
+    Codification,
+    CodificationEntry,
+    Contact,
+    CustomFieldDefinition,
+    CustomValue,
+    Establishment,
+    ExternalReference,
+    Order,
+    Quote,
+    ThirdParty,
+    User,
+)
+from sync_streams.altior.session import ClientStats
+from sync_streams.altior.writes import (
+    AffaireClose,
+    AffaireCreate,
+    AffaireUpdate,
+    AmountWrite,
+    ChannelUpdate,
+    ContactCreate,
+    ContactUpdate,
+    ExternalReferenceWrite,
+    OrderCreate,
+    QuoteCreate,
+    ThirdPartyCreate,
+    ThirdPartyUpdate,
+    replace_main,
+    sellsy_reference,
+)
+
+__all__ = [
+    "DEFAULT_CODIFICATION",
+    "SELLSY_KEY",
+    "Affaire",
+    "AffaireClose",
+    "AffaireCreate",
+    "AffaireUpdate",
+    "AltiorClient",
+    "Amount",
+    "AmountWrite",
+    "Channel",
+    "ChannelType",
+    "ChannelUpdate",
+    "Civility",
+    "ClientStats",
+    "Codification",
+    "CodificationEntry",
+    "Contact",
+    "ContactCreate",
+    "ContactUpdate",
+    "CustomFieldDefinition",
+    "CustomValue",
+    "Establishment",
+    "ExternalReference",
+    "ExternalReferenceWrite",
+    "MalformedAltiorRecord",
+    "Order",
+    "OrderCreate",
+    "Page",
+    "Quote",
+    "QuoteCreate",
+    "ThirdParty",
+    "ThirdPartyCreate",
+    "ThirdPartyUpdate",
+    "User",
+    "api_root",
+    "replace_main",
+    "sellsy_reference",
+]

@@ -1,0 +1,187 @@
+"""Payloads the client sends: creates, partial updates and document additions.
+
+Strict on purpose (``extra="forbid"``): these are our own payloads, so a typo is a
+bug to catch here rather than a 422 at run time.  Updates are sent with
+``exclude_unset``: a field left unset stays unchanged in Altior, a field set to
+None is cleared, and channel lists merge per type by position (docs/altior-api.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from sync_streams.altior.models import (
+    DEFAULT_CODIFICATION,
+    SELLSY_KEY,
+    Channel,
+    CustomValue,
+)
+
+CENT = Decimal("0.01")
+
+
+class WriteModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def payload(self) -> dict[str, Any]:
+        """JSON body: only the fields that were set (defaults of creates included)."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_unset=True)
+        return data
+
+
+class AmountWrite(WriteModel):
+    value: Decimal
+    currency: str = "EUR"
+
+    def model_post_init(self, context: Any, /) -> None:
+        self.__pydantic_fields_set__.add("currency")  # always sent, even inside updates
+
+    @field_serializer("value")
+    def _two_decimals(self, value: Decimal) -> str:
+        return format(value.quantize(CENT), "f")
+
+
+class ChannelUpdate(WriteModel):
+    """In an update: ``value`` None ends the list of ``type`` at this position."""
+
+    type: str
+    value: str | None
+
+
+class ExternalReferenceWrite(WriteModel):
+    """``value`` None removes the reference (updates only)."""
+
+    codification: str = DEFAULT_CODIFICATION
+    key: str = SELLSY_KEY
+    value: str | None
+    name: str | None = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        self.__pydantic_fields_set__.update({"codification", "key"})
+
+
+def sellsy_reference(sellsy_id: int | str) -> ExternalReferenceWrite:
+    """The form's codification: ``EXTERNAL`` / ``SELLSY`` / the Sellsy id."""
+    return ExternalReferenceWrite(value=str(sellsy_id))
+
+
+class _CreateBase(WriteModel):
+    def payload(self) -> dict[str, Any]:
+        """JSON body of a create: unset optional fields are simply left out."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        return data
+
+
+class ThirdPartyCreate(_CreateBase):
+    kind: str  # "moral" or "physique"
+    establishment_id: int
+    name: str | None = None  # required for moral
+    first_name: str | None = None
+    last_name: str | None = None  # required for physique
+    civility: str | None = None
+    siret: str | None = None
+    emails: list[Channel] = Field(default_factory=list)
+    phones: list[Channel] = Field(default_factory=list)
+    urls: list[Channel] = Field(default_factory=list)
+    custom_fields: dict[str, CustomValue] = Field(default_factory=dict)
+    external_references: list[ExternalReferenceWrite] = Field(default_factory=list)
+    archived: bool = False
+
+
+class _UpdateBase(WriteModel):
+    """Sent with ``exclude_unset`` (see ``WriteModel.payload``)."""
+
+
+class ThirdPartyUpdate(_UpdateBase):
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    civility: str | None = None
+    siret: str | None = None
+    establishment_id: int | None = None
+    emails: list[ChannelUpdate] | None = None
+    phones: list[ChannelUpdate] | None = None
+    urls: list[ChannelUpdate] | None = None
+    custom_fields: dict[str, CustomValue] | None = None
+    external_references: list[ExternalReferenceWrite] | None = None
+    archived: bool | None = None
+
+
+class ContactCreate(_CreateBase):
+    last_name: str
+    establishment_id: int
+    civility: str | None = None
+    first_name: str | None = None
+    position: str | None = None
+    third_party_id: int | None = None
+    emails: list[Channel] = Field(default_factory=list)
+    phones: list[Channel] = Field(default_factory=list)
+    urls: list[Channel] = Field(default_factory=list)
+    custom_fields: dict[str, CustomValue] = Field(default_factory=dict)
+    external_references: list[ExternalReferenceWrite] = Field(default_factory=list)
+    archived: bool = False
+
+
+class ContactUpdate(_UpdateBase):
+    last_name: str | None = None
+    civility: str | None = None
+    first_name: str | None = None
+    position: str | None = None
+    third_party_id: int | None = None
+    establishment_id: int | None = None
+    emails: list[ChannelUpdate] | None = None
+    phones: list[ChannelUpdate] | None = None
+    urls: list[ChannelUpdate] | None = None
+    custom_fields: dict[str, CustomValue] | None = None
+    external_references: list[ExternalReferenceWrite] | None = None
+    archived: bool | None = None
+
+
+class AffaireCreate(_CreateBase):
+    name: str
+    third_party_id: int
+    establishment_ids: list[int]
+    reference: str | None = None  # generated by Altior when absent
+    amount: AmountWrite | None = None
+    custom_fields: dict[str, CustomValue] = Field(default_factory=dict)
+    external_references: list[ExternalReferenceWrite] = Field(default_factory=list)
+
+
+class AffaireUpdate(_UpdateBase):
+    name: str | None = None
+    third_party_id: int | None = None
+    establishment_ids: list[int] | None = None
+    amount: AmountWrite | None = None
+    custom_fields: dict[str, CustomValue] | None = None
+    external_references: list[ExternalReferenceWrite] | None = None
+
+
+class QuoteCreate(_CreateBase):
+    label: str
+    amount: AmountWrite
+    status: str = "draft"
+
+
+class OrderCreate(_CreateBase):
+    label: str
+    amount: AmountWrite
+    status: str = "confirmed"
+
+
+class AffaireClose(_CreateBase):
+    status: str = "closed"  # won, lost or closed
+    closed_at: datetime | None = None
+
+
+def replace_main(type_name: str, value: str | None) -> ChannelUpdate:
+    """Set (or, with None, remove) the main entry of one type, keeping the others.
+
+    With the contract's positional merge, ``phones=[replace_main("Fixe", v)]``
+    changes the first "Fixe" only: a second "Fixe" typed in Altior survives.
+    ``value=None`` removes every entry of the type.
+    """
+    return ChannelUpdate(type=type_name, value=value)
