@@ -91,10 +91,49 @@ def spec_dict() -> dict[str, Any]:
     return data
 
 
+CORRECTIONS: list[str] = []
+"""What :func:`corrected_spec` changed, one line per fix (see docs/sellsy-sandbox.md)."""
+
+
+def _drop_closed_combinators(node: Any, path: str, fixes: list[str]) -> None:
+    """Spec bug: ``additionalProperties: false`` beside ``allOf``/``anyOf``/``oneOf``.
+
+    With no ``properties`` of its own, such a schema forbids *every* property
+    (JSON-schema keywords do not see into sibling combinators), so no real
+    payload can match; the author plainly meant "nothing beyond the combined
+    properties", which OpenAPI 3.0 cannot say.  The keyword is dropped there.
+    """
+    if isinstance(node, dict):
+        if (
+            node.get("additionalProperties") is False
+            and "properties" not in node
+            and any(k in node for k in ("allOf", "anyOf", "oneOf"))
+        ):
+            del node["additionalProperties"]
+            fixes.append(path)
+        for key, value in node.items():
+            _drop_closed_combinators(value, f"{path}/{key}", fixes)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _drop_closed_combinators(value, f"{path}/{index}", fixes)
+
+
+@functools.cache
+def corrected_spec() -> dict[str, Any]:
+    """The spec with its documented defects fixed (the raw dict stays untouched)."""
+    spec = copy.deepcopy(spec_dict())
+    fixes: list[str] = []
+    _drop_closed_combinators(spec, "#", fixes)
+    CORRECTIONS.extend(
+        f"additionalProperties:false beside a combinator dropped at {p}" for p in fixes
+    )
+    return spec
+
+
 @functools.cache
 def openapi() -> OpenAPI:
-    """The openapi-core object for the spec, spec validation disabled (see module doc)."""
-    return OpenAPI.from_dict(spec_dict(), config=Config(spec_validator_cls=None))
+    """The openapi-core object for the corrected spec, spec validation disabled."""
+    return OpenAPI.from_dict(corrected_spec(), config=Config(spec_validator_cls=None))
 
 
 def spec_path_of(url: httpx.URL | str) -> str:
@@ -151,6 +190,10 @@ def _spec_response(response: httpx.Response) -> _SpecResponse:
     )
 
 
+def _short(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else f"{text[: limit // 2]} [...] {text[-limit // 2 :]}"
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Silence openapi-core's "Unsupported scheme type": it cannot check oauth2, by design."""
@@ -161,7 +204,7 @@ def _quiet() -> Iterator[None]:
 
 def _describe(exc: BaseException) -> str:
     """Flatten openapi-core's nested errors into one readable paragraph."""
-    parts = [f"{type(exc).__name__}: {exc}"]
+    parts = [f"{type(exc).__name__}: {_short(str(exc))}"]
     seen: set[int] = {id(exc)}
     pending: list[BaseException] = [exc]
     while pending:
@@ -176,7 +219,7 @@ def _describe(exc: BaseException) -> str:
             seen.add(id(child))
             if isinstance(child, BaseException):
                 where = "/".join(str(p) for p in getattr(child, "absolute_path", []) or [])
-                message = getattr(child, "message", None) or str(child)
+                message = _short(getattr(child, "message", None) or str(child))
                 location = f" at {where}" if where else ""
                 parts.append(f"  - {type(child).__name__}{location}: {message}")
                 pending.append(child)
@@ -264,6 +307,16 @@ def validate_exchange(response: httpx.Response) -> None:
     """Validate both halves of one httpx exchange (an httpx event hook fits here)."""
     validate_request(response.request)
     validate_response(response.request, response)
+
+
+async def _check_hook(response: httpx.Response) -> None:
+    await response.aread()
+    validate_exchange(response)
+
+
+def spec_event_hooks() -> dict[str, list[Any]]:
+    """httpx ``event_hooks`` that validate every exchange (raises SpecDivergenceError)."""
+    return {"response": [_check_hook]}
 
 
 def schema(name: str) -> dict[str, Any]:
