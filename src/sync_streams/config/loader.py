@@ -63,7 +63,7 @@ def load_tenant(
 
     Relative ``file:`` secret paths are read relative to the tenant file.
     """
-    config, problems = _load_one(Path(path), service or ServiceSettings(), resolve_secrets)
+    config, problems = _load_one(Path(path), service or ServiceSettings.load(), resolve_secrets)
     if problems or config is None:
         raise ConfigError(problems)
     return config
@@ -117,7 +117,7 @@ def validate_tenant_files(
     resolve_secrets: bool = True,
 ) -> TenantLoadReport:
     """Load every tenant file under ``paths``; never raises for a bad file."""
-    settings = service or ServiceSettings()
+    settings = service or ServiceSettings.load()
     report = TenantLoadReport()
     report.files, report.problems = tenant_files(paths)
     for path in report.files:
