@@ -17,6 +17,14 @@ Any ``http(s)://HOST:PORT/.../v2/...`` URL is mapped onto the spec's server
 ``https://api.sellsy.com/v2``, so the sandbox's base URL validates as Sellsy's.
 The spec is loaded with spec validation OFF: it does not pass strict OpenAPI
 validation (a ``date-time`` field has the default "Current datetime").
+
+Two defects of the spec are corrected here, narrowly (field reports in
+docs/sellsy-sandbox.md): PHP-style ``embed[]``/``field[]`` query names are
+read as the spec's ``embed``/``field``; ``additionalProperties: false`` beside
+``allOf``/``anyOf``/``oneOf`` (which no non-empty object can satisfy: every
+custom field item and ``_embed``) is dropped (see :data:`CORRECTIONS`).
+Answers with a status the operation does not document must carry Sellsy's
+error shape (:func:`validate_error_body`).
 """
 
 from __future__ import annotations
@@ -159,7 +167,12 @@ class _SpecRequest:
 
 
 def _spec_request(request: httpx.Request) -> _SpecRequest:
-    query = ImmutableMultiDict(list(request.url.params.multi_items()))
+    # Sellsy reads query arrays PHP-style (``embed[]=cf.1``, as the spec's own
+    # descriptions write them) while the spec names them ``embed``/``field``:
+    # map the names so the values are validated instead of silently ignored.
+    query = ImmutableMultiDict(
+        [(key.removesuffix("[]"), value) for key, value in request.url.params.multi_items()]
+    )
     headers = Headers(list(request.headers.items()))
     body = request.content if request.content else None
     return _SpecRequest(

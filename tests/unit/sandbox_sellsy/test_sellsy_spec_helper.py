@@ -48,3 +48,29 @@ def test_undocumented_error_statuses_must_carry_the_error_shape() -> None:
 def test_urls_without_a_v2_segment_are_refused() -> None:
     with pytest.raises(SpecDivergenceError, match="/v2/"):
         validate_request(httpx.Request("GET", "http://127.0.0.1:9/companies"))
+
+
+def test_php_style_embed_values_are_validated() -> None:
+    url = "http://127.0.0.1:9/v2/companies/1?embed[]=cf.12"
+    validate_request(httpx.Request("GET", url))
+    with pytest.raises(SpecDivergenceError, match="embed"):
+        validate_request(httpx.Request("GET", "http://127.0.0.1:9/v2/companies/1?embed[]=bogus"))
+
+
+def test_custom_field_items_validate_despite_the_spec_defect() -> None:
+    """A boolean custom field with its value: unsatisfiable as published, valid once corrected."""
+    request = httpx.Request("GET", "http://127.0.0.1:9/v2/companies/1/custom-fields")
+    item = {
+        "id": 1, "name": "Synchronisation Altior", "code": "synchronisation-altior",
+        "description": "", "mandatory": False, "rank": 1, "related_object": ["client"],
+        "customfield_group": {"id": 1, "name": "Général", "code": "general",
+                              "open_by_default": True},
+        "show_on_pdf": False, "type": "boolean", "parameters": {"default_value": False},
+        "value": True,
+    }  # fmt: skip
+    page = {"data": [item], "pagination": {"limit": 25, "count": 1, "total": 1, "offset": 0}}
+    validate_response(request, httpx.Response(200, json=page, request=request))
+    wrong = dict(item, value="oui")
+    page_wrong = {"data": [wrong], "pagination": page["pagination"]}
+    with pytest.raises(SpecDivergenceError):
+        validate_response(request, httpx.Response(200, json=page_wrong, request=request))
