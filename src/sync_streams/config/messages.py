@@ -171,6 +171,11 @@ def describe_errors(
                     path = f"{path}{subpath}" if subpath.startswith("[") else f"{path}.{subpath}"
                 lines.append(_line(where, path, message))
             continue
+        if error["type"] == "invalid_key":  # a YAML key such as 1 or true: name it, not [1]
+            path = format_path((*loc[:-1], str(loc[-1]))) if loc else format_path(loc)
+            message = "unknown key (keys are names, not numbers or booleans)"
+            lines.append(_line(where, path, message))
+            continue
         lines.append(_line(where, format_path(loc), _message(error, model)))
     return lines
 

@@ -345,3 +345,12 @@ def test_load_tenants_reports_problems_of_every_file(
         str(tmp_path / "missing.yaml"),
         str(bad),
     ]
+
+
+def test_a_key_that_yaml_reads_as_a_number_is_named_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8") + "1: one\n", "utf-8")
+
+    assert only_problem(path) == (
+        f"{path}: 1: unknown key (keys are names, not numbers or booleans)"
+    )
