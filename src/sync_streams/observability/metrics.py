@@ -1,28 +1,123 @@
-"""The Prometheus registry of a worker.
+"""The Prometheus metrics of a worker.
 
 One registry per app (not the global one) so tests can run several apps in a
-process.  Tenant ids are labels; secrets never are.
+process.  Tenant ids are labels; secrets never are.  Direction labels follow the
+connector form: ``import`` is Sellsy -> Altior, ``export`` is Altior -> Sellsy.
+Every metric name here is used by the Grafana dashboards and alert rules, which
+a test evaluates against a real Prometheus: rename with care.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 # Prometheus' text format; aiohttp wants the charset apart from the content type.
 CONTENT_TYPE_LATEST = "text/plain; version=0.0.4"
 
-__all__ = ["CONTENT_TYPE_LATEST", "WorkerMetrics"]
+LAG_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600)
+
+OUTCOMES = (
+    "applied",
+    "filtered",
+    "duplicate",
+    "echo",
+    "stale",
+    "paused",
+    "disabled",
+    "failed",
+    "dead_lettered",
+)
+
+__all__ = ["CONTENT_TYPE_LATEST", "OUTCOMES", "WorkerMetrics", "direction_of"]
+
+
+def direction_of(source_system: str) -> str:
+    """``import`` for events read from Sellsy, ``export`` for events read from Altior."""
+    return "import" if source_system == "sellsy" else "export"
 
 
 class WorkerMetrics:
-    """Metrics every worker exposes, whatever agents it runs."""
+    """Every metric a worker exposes."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry()
+        r = self.registry = registry or CollectorRegistry()
         self.ready = Gauge(
             "sync_streams_worker_ready",
             "1 once the worker has joined its group and recovered its tables",
-            registry=self.registry,
+            registry=r,
+        )
+        self.polled = Counter(
+            "sync_streams_events_polled_total",
+            "Change events published by pollers and init jobs",
+            ["tenant", "system", "entity"],
+            registry=r,
+        )
+        self.events = Counter(
+            "sync_streams_events_total",
+            "Change events handled by the sync agent, by outcome",
+            ["tenant", "direction", "outcome"],
+            registry=r,
+        )
+        self.conflicts = Counter(
+            "sync_streams_conflicts_total",
+            "Fields changed on both sides between two syncs (resolved by the documented rule)",
+            ["tenant", "direction"],
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "sync_streams_dead_letters_total",
+            "Messages sent to the dead-letter topic",
+            ["tenant", "stage"],
+            registry=r,
+        )
+        self.lag = Histogram(
+            "sync_streams_sync_lag_seconds",
+            "Source change time to applied in the target",
+            ["tenant", "direction"],
+            buckets=LAG_BUCKETS,
+            registry=r,
+        )
+        self.poller_last_success = Gauge(
+            "sync_streams_poller_last_success_timestamp_seconds",
+            "Unix time of the last successful poll",
+            ["tenant", "system", "entity"],
+            registry=r,
+        )
+        self.poller_failures = Counter(
+            "sync_streams_poller_failures_total",
+            "Failed poll cycles (retried with backoff)",
+            ["tenant", "system", "entity"],
+            registry=r,
+        )
+        self.api_calls = Gauge(
+            "sync_streams_api_calls",
+            "API calls made by this worker's clients since start",
+            ["tenant", "system"],
+            registry=r,
+        )
+        self.api_rate_limited = Gauge(
+            "sync_streams_api_rate_limited",
+            "HTTP 429 answers received since start",
+            ["tenant", "system"],
+            registry=r,
+        )
+        self.quota_remaining = Gauge(
+            "sync_streams_api_quota_remaining",
+            "Last X-Quota-Remaining-By-* value seen",
+            ["tenant", "system", "window"],
+            registry=r,
+        )
+        self.siret_ambiguous = Counter(
+            "sync_streams_siret_ambiguous_total",
+            "SIRETs shared by several records during an init: reported, not merged",
+            ["tenant"],
+            registry=r,
+        )
+        self.tenant_state = Gauge(
+            "sync_streams_tenant_flow_state",
+            "1 for the current state of each tenant flow (running, paused, disabled)",
+            ["tenant", "flow", "state"],
+            registry=r,
         )
 
     def render(self) -> bytes:

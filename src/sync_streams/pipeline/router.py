@@ -1,0 +1,87 @@
+"""What the sync agent does with one Kafka message of a change topic.
+
+Decode; a cursor marker moves its poller's cursor; a change event goes to the
+handler.  Whatever cannot be handled goes to the dead-letter topic and the stream
+goes on: a malformed message never stops a partition.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Protocol
+
+from sync_streams.domain.events import ChangeEvent
+from sync_streams.errors import MalformedRecordError, SyncStreamsError
+from sync_streams.pipeline.deadletters import DeadLetterSink
+from sync_streams.pipeline.tables import SyncTables
+from sync_streams.pollers.cursor import CursorMarker, is_marker
+
+log = logging.getLogger(__name__)
+
+
+class ChangeHandler(Protocol):
+    async def handle(self, event: ChangeEvent) -> None:
+        """Sync one change event; raise a SyncStreamsError subclass when it cannot."""
+
+
+class StageError(Protocol):
+    stage: str
+
+
+class ChangeRouter:
+    def __init__(
+        self, tables: SyncTables, handler: ChangeHandler, dead_letters: DeadLetterSink
+    ) -> None:
+        self.tables = tables
+        self.handler = handler
+        self.dead_letters = dead_letters
+
+    async def on_message(self, key: bytes | None, value: bytes | None) -> None:
+        tenant = key.decode("utf-8", "replace") if key else None
+        if value is None:
+            return
+        try:
+            payload = json.loads(value)
+        except ValueError:
+            await self.dead_letters.send(
+                MalformedRecordError("message is not valid JSON"),
+                tenant=tenant,
+                stage="decode",
+                original=value,
+            )
+            return
+        if is_marker(payload):
+            await self._on_marker(tenant, payload, value)
+            return
+        try:
+            event = ChangeEvent.from_json_value(payload)
+        except MalformedRecordError as exc:
+            await self.dead_letters.send(exc, tenant=tenant, stage="decode", original=value)
+            return
+        if tenant is not None and event.tenant != tenant:
+            await self.dead_letters.send(
+                MalformedRecordError("message key and tenant differ", field="tenant"),
+                tenant=tenant,
+                stage="decode",
+                original=event,
+            )
+            return
+        try:
+            await self.handler.handle(event)
+        except SyncStreamsError as exc:
+            stage = getattr(exc, "stage", None) or "write"
+            await self.dead_letters.send(
+                exc, tenant=event.tenant, stage=stage, original=event,
+                attempts=int(getattr(exc, "attempts", 1)),
+            )  # fmt: skip
+
+    async def _on_marker(self, tenant: str | None, payload: object, raw: bytes) -> None:
+        try:
+            marker = CursorMarker.from_json_value(payload)
+        except MalformedRecordError as exc:
+            await self.dead_letters.send(exc, tenant=tenant, stage="decode", original=raw)
+            return
+        current = self.tables.cursors.get(marker.table_key)
+        if current is None or marker.cursor > current:
+            self.tables.cursors.put(marker.table_key, marker.cursor)

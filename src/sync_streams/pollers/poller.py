@@ -1,0 +1,170 @@
+"""One poll loop: one tenant, one system, one entity.
+
+Each cycle reads what changed since the cursor (minus the look-back), publishes
+one snapshot event per record, waits for Kafka to acknowledge them all, then
+publishes a cursor marker behind them.  A record the API returns in a shape we
+cannot read is dead-lettered with the reason; the rest of the page goes on.
+A failing cycle keeps its cursor and the loop backs off; other pollers run on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sync_streams.domain.envelope import System
+from sync_streams.domain.events import ChangeEvent
+from sync_streams.errors import MalformedRecordError, SyncStreamsError
+from sync_streams.kafka.publisher import Publisher
+from sync_streams.observability.metrics import WorkerMetrics
+from sync_streams.pipeline.deadletters import DeadLetterSink
+from sync_streams.pollers.cursor import CursorMarker, advance, cursor_key, window_start
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class PolledRecord:
+    """A record as read from an API, before it becomes a change event."""
+
+    source_id: str
+    updated_at: datetime | None
+    snapshot: dict[str, Any]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A record the source could not read: dead-lettered, never silently dropped."""
+
+    error: MalformedRecordError
+    raw: Any
+
+
+class ChangeSource(Protocol):
+    system: System
+    entity: str
+
+    def changed_since(self, since: datetime | None) -> AsyncIterator[PolledRecord | BadRecord]:
+        """Records updated at or after ``since`` (all of them when None), in a stable order."""
+
+
+@dataclass
+class PollResult:
+    events: int = 0
+    bad: int = 0
+    cursor: datetime | None = None
+
+
+@dataclass
+class Poller:
+    tenant: str
+    source: ChangeSource
+    publisher: Publisher
+    topic: str
+    read_cursor: Callable[[str], datetime | None]
+    dead_letters: DeadLetterSink
+    metrics: WorkerMetrics
+    lookback: timedelta = timedelta(seconds=30)
+    clock: Clock = field(default=lambda: datetime.now(UTC))
+    _sent_cursor: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return cursor_key(self.tenant, self.source.system, self.source.entity)
+
+    def current_cursor(self) -> datetime | None:
+        """The newest of the stored cursor and the last marker this poller sent.
+
+        A marker sent is already behind acknowledged events, so polling from it
+        is safe even before the agent has stored it.
+        """
+        stored = self.read_cursor(self.key)
+        return advance(stored, [self._sent_cursor])
+
+    async def poll_once(self) -> PollResult:
+        started = self.clock()
+        cursor = self.current_cursor()
+        since = window_start(cursor, self.lookback)
+        if cursor is None:
+            # First poll of this tenant: live sync starts now; history is the init jobs' job.
+            return await self._send_marker(started - self.lookback, PollResult(), started)
+        result = PollResult()
+        acks: list[Awaitable[Any]] = []
+        stamps: list[datetime | None] = []
+        async for item in self.source.changed_since(since):
+            if isinstance(item, BadRecord):
+                result.bad += 1
+                await self.dead_letters.send(
+                    item.error, tenant=self.tenant, stage="poll", original=item.raw
+                )
+                continue
+            event = ChangeEvent(
+                tenant=self.tenant,
+                system=self.source.system,
+                entity=self.source.entity,
+                source_id=item.source_id,
+                source_updated_at=item.updated_at,
+                content_hash=item.content_hash,
+                snapshot=item.snapshot,
+                observed_at=self.clock(),
+                origin="poll",
+            )
+            acks.append(await self.publisher.send(self.topic, event.kafka_key, event.to_bytes()))
+            stamps.append(item.updated_at)
+            result.events += 1
+        for ack in acks:
+            await ack
+        self.metrics.polled.labels(self.tenant, self.source.system, self.source.entity).inc(
+            result.events
+        )
+        return await self._send_marker(advance(cursor, stamps), result, started)
+
+    async def _send_marker(
+        self, cursor: datetime | None, result: PollResult, started: datetime
+    ) -> PollResult:
+        if cursor is not None:
+            marker = CursorMarker(
+                tenant=self.tenant,
+                system=self.source.system,
+                entity=self.source.entity,
+                cursor=cursor,
+                polled_at=started,
+                events=result.events,
+            )
+            await (await self.publisher.send(self.topic, marker.kafka_key, marker.to_bytes()))
+            self._sent_cursor = cursor
+        result.cursor = cursor
+        self.metrics.poller_last_success.labels(
+            self.tenant, self.source.system, self.source.entity
+        ).set(self.clock().timestamp())
+        return result
+
+    async def run(self, interval: float, *, max_backoff: float = 300.0) -> None:
+        """Poll forever every ``interval`` seconds; back off after failures."""
+        failures = 0
+        while True:
+            try:
+                await self.poll_once()
+                failures = 0
+                delay = interval
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # one poller's failure must not stop the worker
+                failures += 1
+                delay = min(interval * 2**failures, max_backoff)
+                self.metrics.poller_failures.labels(
+                    self.tenant, self.source.system, self.source.entity
+                ).inc()
+                log.warning(
+                    "poll failed tenant=%s %s/%s (%s); retry in %.0f s",
+                    self.tenant, self.source.system, self.source.entity,
+                    exc if isinstance(exc, SyncStreamsError) else repr(exc), delay,
+                )  # fmt: skip
+            await asyncio.sleep(delay)

@@ -1,0 +1,90 @@
+"""Routing a change-topic message: markers move cursors, bad input is dead-lettered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sync_streams.domain.events import ChangeEvent, DeadLetter
+from sync_streams.errors import RejectedError
+from sync_streams.observability.metrics import WorkerMetrics
+from sync_streams.pipeline.deadletters import DeadLetterSink
+from sync_streams.pipeline.router import ChangeRouter
+from sync_streams.pipeline.tables import SyncTables
+from sync_streams.pollers.cursor import CursorMarker
+from tests.support.fakes import RecordingPublisher
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+class Handler:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.seen: list[ChangeEvent] = []
+        self.error = error
+
+    async def handle(self, event: ChangeEvent) -> None:
+        self.seen.append(event)
+        if self.error:
+            raise self.error
+
+
+def _router(handler: Handler) -> tuple[ChangeRouter, SyncTables, RecordingPublisher]:
+    publisher = RecordingPublisher()
+
+    async def publish(key: bytes, value: bytes) -> None:
+        await (await publisher.send("dlq", key, value))
+
+    tables = SyncTables.in_memory()
+    sink = DeadLetterSink(publish, WorkerMetrics(), clock=lambda: T0)
+    return ChangeRouter(tables, handler, sink), tables, publisher
+
+
+def _event(tenant: str = "acme-prod") -> ChangeEvent:
+    return ChangeEvent.from_snapshot(
+        tenant=tenant, system="sellsy", entity="company", source_id=1,
+        snapshot={"name": "Dupré"}, observed_at=T0,
+    )  # fmt: skip
+
+
+async def test_marker_stores_cursor_and_never_moves_it_back() -> None:
+    router, tables, _ = _router(Handler())
+    marker = CursorMarker(tenant="acme-prod", system="sellsy", entity="company",
+                          cursor=T0, polled_at=T0)  # fmt: skip
+    older = marker.model_copy(update={"cursor": datetime(2020, 1, 1, tzinfo=UTC)})
+    await router.on_message(b"acme-prod", marker.to_bytes())
+    await router.on_message(b"acme-prod", older.to_bytes())
+    assert tables.cursors.get(marker.table_key) == T0
+
+
+async def test_event_reaches_handler() -> None:
+    handler = Handler()
+    router, _, publisher = _router(handler)
+    await router.on_message(b"acme-prod", _event().to_bytes())
+    assert [e.source_id for e in handler.seen] == ["1"]
+    assert publisher.sent == []
+
+
+async def test_garbage_and_wrong_shapes_are_dead_lettered_with_reason() -> None:
+    handler = Handler()
+    router, _, publisher = _router(handler)
+    await router.on_message(b"acme-prod", b"\xff not json")
+    await router.on_message(b"acme-prod", b'{"tenant": "acme-prod", "system": "sellsy"}')
+    await router.on_message(b"globex", _event("acme-prod").to_bytes())
+    letters = [DeadLetter.from_bytes(m.value) for m in publisher.on("dlq")]
+    assert [(d.tenant, d.stage) for d in letters] == [
+        ("acme-prod", "decode"), ("acme-prod", "decode"), ("globex", "decode"),
+    ]  # fmt: skip
+    assert letters[0].reason == "message is not valid JSON"
+    assert letters[1].field == "entity"
+    assert letters[2].field == "tenant"
+    assert handler.seen == []
+
+
+async def test_handler_failure_is_dead_lettered_and_stream_goes_on() -> None:
+    error = RejectedError("le champ siret est invalide", system="altior", status=422)
+    handler = Handler(error)
+    router, _, publisher = _router(handler)
+    await router.on_message(b"acme-prod", _event().to_bytes())
+    [letter] = [DeadLetter.from_bytes(m.value) for m in publisher.on("dlq")]
+    assert letter.stage == "write"
+    assert "siret" in letter.reason
+    assert letter.original_event() == _event()
