@@ -11,6 +11,7 @@ to be right.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -69,10 +70,9 @@ class PollerScheduler:
         task = self._tasks.pop(key)
         self._specs.pop(key, None)
         task.cancel()
-        try:
+        # a stopped poller's own errors were logged by its loop
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        except (asyncio.CancelledError, Exception):  # a stopped poller's error is logged already
-            pass
         log.info("poller stopped tenant=%s %s/%s", *key)
 
     async def stop_all(self) -> None:
