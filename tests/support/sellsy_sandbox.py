@@ -202,10 +202,15 @@ class SandboxHandle:
         access_token: str = response.json()["access_token"]
         return access_token
 
-    def api_client(self, token: str | None = None, *, check_spec: bool = True) -> httpx.AsyncClient:
-        """An httpx client on ``base_url`` whose every exchange is checked against the spec."""
+    def api_client(
+        self, token: str | None = None, *, check_spec: bool = True, check_requests: bool = True
+    ) -> httpx.AsyncClient:
+        """An httpx client on ``base_url`` whose every exchange is checked against the spec.
+
+        ``check_requests=False`` checks only the answers (to send bad requests on purpose).
+        """
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        hooks = spec_event_hooks() if check_spec else {}
+        hooks = spec_event_hooks(requests=check_requests) if check_spec else {}
         return httpx.AsyncClient(
             base_url=self.base_url, headers=headers, event_hooks=hooks, timeout=30.0
         )

@@ -18,11 +18,12 @@ Any ``http(s)://HOST:PORT/.../v2/...`` URL is mapped onto the spec's server
 The spec is loaded with spec validation OFF: it does not pass strict OpenAPI
 validation (a ``date-time`` field has the default "Current datetime").
 
-Two defects of the spec are corrected here, narrowly (field reports in
+Three defects of the spec are corrected here, narrowly (field reports in
 docs/sellsy-sandbox.md): PHP-style ``embed[]``/``field[]`` query names are
 read as the spec's ``embed``/``field``; ``additionalProperties: false`` beside
 ``allOf``/``anyOf``/``oneOf`` (which no non-empty object can satisfy: every
-custom field item and ``_embed``) is dropped (see :data:`CORRECTIONS`).
+custom field item and ``_embed``) is dropped; ``null`` joins the ``enum`` of
+schemas declared ``nullable`` (e.g. ``civility``), see :data:`CORRECTIONS`.
 Answers with a status the operation does not document must carry Sellsy's
 error shape (:func:`validate_error_body`).
 """
@@ -126,6 +127,24 @@ def _drop_closed_combinators(node: Any, path: str, fixes: list[str]) -> None:
             _drop_closed_combinators(value, f"{path}/{index}", fixes)
 
 
+def _null_in_nullable_enums(node: Any, path: str, fixes: list[str]) -> None:
+    """Spec bug: ``nullable: true`` with an ``enum`` that does not list ``null``.
+
+    OpenAPI 3.0.3 makes ``enum`` win, so ``civility: null`` (a contact without
+    civility) would be refused although the field is declared nullable.
+    """
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if node.get("nullable") is True and isinstance(enum, list) and None not in enum:
+            node["enum"] = [*enum, None]
+            fixes.append(path)
+        for key, value in node.items():
+            _null_in_nullable_enums(value, f"{path}/{key}", fixes)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _null_in_nullable_enums(value, f"{path}/{index}", fixes)
+
+
 @functools.cache
 def corrected_spec() -> dict[str, Any]:
     """The spec with its documented defects fixed (the raw dict stays untouched)."""
@@ -135,6 +154,9 @@ def corrected_spec() -> dict[str, Any]:
     CORRECTIONS.extend(
         f"additionalProperties:false beside a combinator dropped at {p}" for p in fixes
     )
+    nulls: list[str] = []
+    _null_in_nullable_enums(spec, "#", nulls)
+    CORRECTIONS.extend(f"null added to the enum of a nullable schema at {p}" for p in nulls)
     return spec
 
 
@@ -327,9 +349,17 @@ async def _check_hook(response: httpx.Response) -> None:
     validate_exchange(response)
 
 
-def spec_event_hooks() -> dict[str, list[Any]]:
-    """httpx ``event_hooks`` that validate every exchange (raises SpecDivergenceError)."""
-    return {"response": [_check_hook]}
+async def _check_response_hook(response: httpx.Response) -> None:
+    await response.aread()
+    validate_response(response.request, response)
+
+
+def spec_event_hooks(*, requests: bool = True) -> dict[str, list[Any]]:
+    """httpx ``event_hooks`` that validate every exchange (raises SpecDivergenceError).
+
+    ``requests=False`` checks answers only: for tests that send bad requests on purpose.
+    """
+    return {"response": [_check_hook if requests else _check_response_hook]}
 
 
 def schema(name: str) -> dict[str, Any]:

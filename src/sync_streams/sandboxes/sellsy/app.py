@@ -20,7 +20,7 @@ from aiohttp import web
 from sync_streams.sandboxes.sellsy import admin, auth, records
 from sync_streams.sandboxes.sellsy.api_crm import crm_routes
 from sync_streams.sandboxes.sellsy.api_custom_fields import custom_field_routes
-from sync_streams.sandboxes.sellsy.core import SANDBOX, Sandbox, sandbox_of
+from sync_streams.sandboxes.sellsy.core import ACCOUNT_ID, CLIENT_ID, SANDBOX, Sandbox, sandbox_of
 from sync_streams.sandboxes.sellsy.errors import (
     SellsyError,
     json_response,
@@ -69,7 +69,8 @@ async def _api_call(request: web.Request, handler: Handler, sandbox: Sandbox) ->
     settings = await sandbox.settings(account_id) if account_id is not None else None
     if settings is None:
         account_id = None
-    request["account_id"], request["client_id"] = account_id, claims.client_id if claims else None
+    request[ACCOUNT_ID] = account_id
+    request[CLIENT_ID] = claims.client_id if claims else None
     headers: dict[str, str] = {}
     try:
         quota = None
@@ -134,8 +135,8 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         await sandbox.store.log_call(
             (
-                request.get("account_id"),
-                request.get("client_id"),
+                request.get(ACCOUNT_ID),
+                request.get(CLIENT_ID),
                 request.method,
                 path,
                 request.query_string,
@@ -158,8 +159,8 @@ async def token(request: web.Request) -> web.Response:
         return auth.oauth_error(401, "invalid_client", "Identifiants du client API invalides.")
     access_token, lifetime = issued
     claims = auth.read_token(sandbox.key, access_token)
-    request["client_id"] = client_id
-    request["account_id"] = claims.account_id if claims else None
+    request[CLIENT_ID] = client_id
+    request[ACCOUNT_ID] = claims.account_id if claims else None
     return json_response(
         {"token_type": "Bearer", "expires_in": lifetime, "access_token": access_token},
         headers={"Cache-Control": "no-store"},

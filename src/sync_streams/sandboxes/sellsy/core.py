@@ -143,6 +143,9 @@ class Sandbox:
 
 
 SANDBOX: web.AppKey[Sandbox] = web.AppKey("sellsy_sandbox", Sandbox)
+ACCOUNT_ID: web.RequestKey[int | None] = web.RequestKey("sellsy_account_id")
+"""The account whose token came with the request (set by the gate, None if unknown)."""
+CLIENT_ID: web.RequestKey[str | None] = web.RequestKey("sellsy_client_id")
 
 
 def sandbox_of(request: web.Request) -> Sandbox:

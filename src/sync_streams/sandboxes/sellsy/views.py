@@ -16,7 +16,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from sync_streams.sandboxes.sellsy import customfields
-from sync_streams.sandboxes.sellsy.core import Sandbox, sandbox_of
+from sync_streams.sandboxes.sellsy.core import ACCOUNT_ID, Sandbox, sandbox_of
 from sync_streams.sandboxes.sellsy.errors import validation_error
 
 INTERNAL = "__sandbox"
@@ -49,7 +49,8 @@ def query_list(query: MultiMapping[str], name: str) -> list[str]:
 
 
 def account_of(request: web.Request) -> int:
-    account_id: int = request["account_id"]
+    account_id = request[ACCOUNT_ID]
+    assert account_id is not None, "the gate authenticates every /v2 call"
     return account_id
 
 
