@@ -87,8 +87,6 @@ class SellsyAuth(httpx.Auth):
     its lifetime, so very short-lived tokens still get used).
     """
 
-    requires_response_body = True
-
     def __init__(
         self,
         credentials: ClientCredentials,
@@ -118,7 +116,7 @@ class SellsyAuth(httpx.Auth):
         async with entry.lock:
             if entry.access_token is None or self._clock() >= entry.refresh_at:
                 token_response = yield self._token_request()
-                self._store(entry, token_response)
+                await self._store(entry, token_response)
             token = entry.access_token
         assert token is not None
         request.headers["Authorization"] = f"Bearer {token}"
@@ -130,7 +128,7 @@ class SellsyAuth(httpx.Auth):
                 log.info("sellsy: 401 with a cached token, authenticating again")
                 self.reauthentications += 1
                 token_response = yield self._token_request()
-                self._store(entry, token_response)
+                await self._store(entry, token_response)
             token = entry.access_token
         assert token is not None
         request.headers["Authorization"] = f"Bearer {token}"
@@ -150,7 +148,10 @@ class SellsyAuth(httpx.Auth):
             headers={"Accept": "application/json"},
         )
 
-    def _store(self, entry: _CachedToken, response: httpx.Response) -> None:
+    async def _store(self, entry: _CachedToken, response: httpx.Response) -> None:
+        # httpx reads bodies for auth flows only in its default ``async_auth_flow``,
+        # which this class replaces: read the token answer here.
+        await response.aread()
         token, expires_in = parse_token_response(response)
         margin = min(self.refresh_margin, expires_in / 2)
         entry.access_token = token

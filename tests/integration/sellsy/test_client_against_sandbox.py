@@ -184,3 +184,11 @@ async def test_a_burst_gets_429_then_succeeds(
     statuses = [call["status"] for call in await sandbox.calls(account.account_id)]
     assert 429 in statuses
     assert statuses.count(200) >= 12
+
+
+async def test_with_a_plain_transport(make_client: MakeClient, account: Account) -> None:
+    """No test wrapper between the client and the socket: what production runs."""
+    client = make_client(account, transport=None)
+    created = await client.create_company(CompanyCreate(type="client", name="Brut SA"))
+    assert (await client.get_company(created.id)).name == "Brut SA"
+    assert [c.id async for c in client.iter_companies() if isinstance(c, Company)] == [created.id]

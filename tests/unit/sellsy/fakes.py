@@ -25,11 +25,18 @@ Responder = Callable[[httpx.Request], httpx.Response]
 
 
 class _YieldingTransport(httpx.MockTransport):
-    """``MockTransport`` that lets other tasks run before answering, like a network."""
+    """``MockTransport`` that behaves more like a network: other tasks run before the
+    answer, and the body comes as an unread stream the client must read itself."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0)
-        return await super().handle_async_request(request)
+        answer = await super().handle_async_request(request)
+        return httpx.Response(
+            answer.status_code,
+            headers=answer.headers,
+            stream=httpx.ByteStream(answer.content),
+            request=request,
+        )
 
 
 def sellsy_error(status: int, message: str, context: str = "", **details: str) -> httpx.Response:

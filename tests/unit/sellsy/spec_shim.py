@@ -77,10 +77,19 @@ class SpecCheckingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         check_request(request)
         response = await self.inner.handle_async_request(request)
-        await response.aread()
+        content = await response.aread()
         check_response(request, response)
         self.checked += 1
-        return response
+        # Hand the body back unread (decoded, hence without content-encoding), so the
+        # client reads it as it must with a plain transport: nothing here hides a missed read.
+        headers = [(k, v) for k, v in response.headers.multi_items() if k != "content-encoding"]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            stream=httpx.ByteStream(content),
+            request=request,
+            extensions=response.extensions,
+        )
 
     async def aclose(self) -> None:
         await self.inner.aclose()
