@@ -24,6 +24,7 @@ OUTCOMES = (
     "stale",
     "paused",
     "disabled",
+    "waiting",
     "failed",
     "dead_lettered",
 )

@@ -64,14 +64,18 @@ class SyncTables:
     states: TableView[RecordState]
     links: TableView[IdLink]
     cursors: CursorView
+    parked: TableView[Any]
 
     @classmethod
     def in_memory(cls) -> SyncTables:
         """Dict-backed tables for unit tests and benchmarks."""
+        from sync_streams.pipeline.parking import Parked
+
         return cls(
             states=TableView({}, RecordState),
             links=TableView({}, IdLink),
             cursors=CursorView({}),
+            parked=TableView({}, Parked),
         )
 
     def save_state(self, state: RecordState) -> None:
@@ -84,7 +88,7 @@ class SyncTables:
                 self.links.put(key, link)
 
 
-TABLE_NAMES = ("record-state", "id-links", "poller-cursors")
+TABLE_NAMES = ("record-state", "id-links", "poller-cursors", "parked-events")
 
 
 def declare_faust_tables(app: Any, partitions: int) -> SyncTables:
@@ -101,8 +105,11 @@ def declare_faust_tables(app: Any, partitions: int) -> SyncTables:
         )
         for name in TABLE_NAMES
     ]
+    from sync_streams.pipeline.parking import Parked
+
     return SyncTables(
         states=TableView(backing[0], RecordState),
         links=TableView(backing[1], IdLink),
         cursors=CursorView(backing[2]),
+        parked=TableView(backing[3], Parked),
     )

@@ -1,0 +1,218 @@
+"""The sync agent's work for one change event, in pipeline order.
+
+dedupe / echo / staleness (pure rules) -> flow switch -> filter -> map -> resolve
+the counterpart -> merge field by field -> write -> record state and id link.
+
+Everything here is orchestration: the rules are in ``pipeline.rules``, the field
+mapping in ``pipeline.mapping``, the API calls behind ``SideAdapter``s.  The state
+is recorded only after every write succeeded, so a redelivered event is handled
+again (and finds what it created, through ``find_counterpart``), never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sync_streams.domain.envelope import System, other_system
+from sync_streams.domain.events import ChangeEvent
+from sync_streams.errors import FatalError, MalformedRecordError
+from sync_streams.observability.metrics import WorkerMetrics, direction_of
+from sync_streams.pipeline.parking import ParkingLot
+from sync_streams.pipeline.rules import Outcome, SideView, decide, resolve_conflict
+from sync_streams.pipeline.sides import MissingDependency, SideAdapter, SideRecord
+from sync_streams.pipeline.state import (
+    RecordState,
+    SideSync,
+    new_state,
+    record_seen,
+    record_sync,
+    state_key,
+)
+from sync_streams.pipeline.tables import SyncTables
+from sync_streams.runtime.tenant import FlowName, TenantRuntime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passes: bool
+    reason: str = ""
+
+
+class KindSync(Protocol):
+    """How one kind of record (third party, contact, deal) syncs for a tenant."""
+
+    kind: str
+    flow: FlowName
+
+    def handles(self, event: ChangeEvent) -> bool: ...
+
+    def adapters(self, runtime: TenantRuntime) -> dict[System, SideAdapter]: ...
+
+    def admit(self, runtime: TenantRuntime, source: SideRecord, event: ChangeEvent) -> Verdict:
+        """Filters of the form (custom field flags, triggers); import and export alike."""
+
+
+class StageFailure(MalformedRecordError):
+    """A record that cannot go through a stage (the dead letter names the stage)."""
+
+    def __init__(self, reason: str, *, stage: str, field: str | None = None) -> None:
+        super().__init__(reason, field=field)
+        self.stage = stage
+
+
+class TenantLookup(Protocol):
+    def get(self, tenant: str) -> TenantRuntime | None: ...
+
+
+class SyncHandler:
+    def __init__(
+        self,
+        tenants: TenantLookup,
+        tables: SyncTables,
+        kinds: list[KindSync],
+        metrics: WorkerMetrics,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.tenants = tenants
+        self.tables = tables
+        self.kinds = kinds
+        self.metrics = metrics
+        self.clock = clock
+        self.parking = ParkingLot(tables)
+
+    def _count(self, event: ChangeEvent, outcome: str) -> None:
+        self.metrics.events.labels(event.tenant, direction_of(event.system), outcome).inc()
+
+    async def handle(self, event: ChangeEvent) -> None:
+        runtime = self.tenants.get(event.tenant)
+        if runtime is None:
+            raise FatalError(f"tenant {event.tenant!r} is not configured on this service")
+        if runtime.paused:
+            self._count(event, "paused")  # not recorded: the poller re-reads it on resume
+            return
+        kind = next((k for k in self.kinds if k.handles(event)), None)
+        if kind is None:
+            raise StageFailure(f"no sync for {event.system} {event.entity}", stage="map")
+        linked = await self._handle(runtime, kind, event)
+        for waiting in self.parking.release(linked):
+            log.info("tenant=%s replaying %s now that its dependency is synced",
+                     event.tenant, waiting.event_id)  # fmt: skip
+            await self.handle(waiting)
+
+    async def _handle(
+        self, runtime: TenantRuntime, kind: KindSync, event: ChangeEvent
+    ) -> list[str]:
+        """Sync ``event``; return the link keys that became known (to release parked events)."""
+        source_system: System = event.system
+        target_system = other_system(source_system)
+        key = state_key(event.tenant, source_system, event.entity, event.source_id)
+        state = self.tables.states.get(key)
+        decision = decide(event, state)
+        if not decision.proceed:
+            if state is not None:
+                self.tables.save_state(record_seen(state, event))
+            self._count(event, _OUTCOME_LABEL.get(decision.outcome, decision.outcome.value))
+            return []
+        direction = direction_of(source_system)
+        base = state or new_state(event, kind.kind)
+        if not runtime.flow_on(kind.flow, direction):  # type: ignore[arg-type]
+            self.tables.save_state(record_seen(base, event))
+            self._count(event, "disabled")
+            return []
+        adapters = kind.adapters(runtime)
+        source_adapter, target_adapter = adapters[source_system], adapters[target_system]
+        try:
+            source = source_adapter.view(event)
+        except MalformedRecordError as exc:
+            raise StageFailure(exc.reason, stage="map", field=exc.field) from exc
+        verdict = kind.admit(runtime, source, event)
+        if not verdict.passes:
+            self.tables.save_state(record_seen(base, event))
+            self._count(event, "filtered")
+            return []
+        try:
+            sides, conflict = await self._write(base, event, source, source_adapter, target_adapter)
+        except MissingDependency as exc:
+            self.parking.park(exc.waiting_for, event)
+            self._count(event, "waiting")
+            log.info("tenant=%s %s waits: %s", event.tenant, event.event_id, exc)
+            return []
+        if conflict:
+            self.metrics.conflicts.labels(event.tenant, direction).inc()
+        new = record_sync(base, event, sides, self.clock())
+        self.tables.save_state(new)
+        self._count(event, "applied")
+        if event.source_updated_at is not None and event.origin == "poll":
+            lag = (self.clock() - event.source_updated_at).total_seconds()
+            self.metrics.lag.labels(event.tenant, direction).observe(max(lag, 0.0))
+        link = new.link()
+        return list(link.table_keys()) if link is not None else []
+
+    async def _write(
+        self,
+        state: RecordState,
+        event: ChangeEvent,
+        source: SideRecord,
+        source_adapter: SideAdapter,
+        target_adapter: SideAdapter,
+    ) -> tuple[dict[System, SideSync], bool]:
+        source_system, target_system = source_adapter.system, target_adapter.system
+        known = state.side(target_system)
+        current: SideRecord | None = None
+        if known.id is not None:
+            current = await target_adapter.read(known.id, known.entity or state.entity)
+        if current is None:
+            current = await target_adapter.find_counterpart(source, event)
+        if current is None:
+            created = await target_adapter.create(source, event)
+            return {
+                source_system: _sync(source, written=False),
+                target_system: _sync(created, written=True, read_hash=None),
+            }, False
+        views = {
+            source_system: SideView(
+                fields=source.fields,
+                version=source.version,
+                base=state.side(source_system).field_hashes,
+            ),
+            target_system: SideView(
+                fields=current.fields, version=current.version, base=known.field_hashes
+            ),
+        }
+        prefer: System | None = source_system if event.origin == "init" else None
+        resolution = resolve_conflict(views["sellsy"], views["altior"], prefer=prefer)
+        target_after, target_written = current, False
+        if changes := resolution.changes_for(target_system):
+            target_after = await target_adapter.update(current, changes, event)
+            target_written = True
+        source_after, source_written = source, False
+        if changes := resolution.changes_for(source_system):
+            fresh = await source_adapter.read(source.id, source.entity) or source
+            source_after = await source_adapter.update(fresh, changes, event)
+            source_written = True
+        return {
+            source_system: _sync(source_after, written=source_written, read_hash=source.hash),
+            target_system: _sync(target_after, written=target_written, read_hash=current.hash),
+        }, resolution.conflict
+
+
+_OUTCOME_LABEL: dict[Outcome, str] = {Outcome.DUPLICATE: "duplicate", Outcome.ECHO: "echo",
+                                      Outcome.STALE: "stale"}  # fmt: skip
+
+
+def _sync(record: SideRecord, *, written: bool, read_hash: str | None = None) -> SideSync:
+    return SideSync(
+        id=record.id,
+        entity=record.entity,
+        hash=record.hash,
+        version=record.version,
+        written=written,
+        read_hash=read_hash if written else None,
+        fields=record.fields,
+    )

@@ -1,0 +1,62 @@
+"""What the handler needs from each system for one kind of record.
+
+A ``SideAdapter`` hides one API behind five verbs (view an event's record, read,
+find a counterpart, create, update), always speaking the *common* field set of
+``pipeline.mapping``.  The handler never sees an API payload, and adapters never
+decide anything: the rules live in ``pipeline.rules`` and ``pipeline.handler``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sync_streams.domain.envelope import System
+from sync_streams.domain.events import ChangeEvent
+from sync_streams.errors import SkippableError
+
+
+@dataclass(frozen=True)
+class SideRecord:
+    """One record of one system, in common form, with the hash its poller would compute."""
+
+    id: str
+    entity: str
+    fields: dict[str, Any]
+    hash: str
+    version: datetime | None
+    snapshot: dict[str, Any] = field(default_factory=dict)
+
+
+class MissingDependency(SkippableError):
+    """The record needs another one synced first (a contact's company, a deal's client).
+
+    The handler parks the event under ``waiting_for`` (a link key) and replays it
+    when that record gets linked.
+    """
+
+    def __init__(self, message: str, *, waiting_for: str) -> None:
+        super().__init__(message)
+        self.waiting_for = waiting_for
+
+
+class SideAdapter(Protocol):
+    system: System
+
+    def view(self, event: ChangeEvent) -> SideRecord:
+        """The event's own record in common form (MalformedRecordError if unreadable)."""
+
+    async def read(self, record_id: str, entity: str) -> SideRecord | None:
+        """The record as it is now, or None if it no longer exists."""
+
+    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
+        """A record this system already holds for ``source`` (after a crash, or matched)."""
+
+    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
+        """Create the counterpart of ``source``; the result as read back."""
+
+    async def update(
+        self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent
+    ) -> SideRecord:
+        """Write ``changes`` (common fields) onto ``current``; the result as read back."""
