@@ -44,8 +44,14 @@ async def test_bad_token_requests_are_refused(sandbox: SandboxHandle, form: dict
 
 async def test_wrong_secret_is_refused(sandbox: SandboxHandle) -> None:
     client_id, _secret, _ = await sandbox.create_account()
-    answer = await sandbox.admin.post(sandbox.token_url, data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": "faux" * 5})  # fmt: skip
+    answer = await sandbox.admin.post(
+        sandbox.token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": "faux" * 5,
+        },
+    )
     assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
 
 
@@ -107,16 +113,22 @@ async def test_a_client_of_one_account_cannot_reach_another_with_its_token(
         assert (await second.get(f"/contacts/{created['id']}")).status_code == 200
     calls = await sandbox.calls(account_id, client_id=other_id)
     assert [(c["method"], c["path"], c["status"]) for c in calls] == [
-        ("POST", "/oauth2/access-tokens", 200), ("GET", f"/v2/contacts/{created['id']}", 200)]  # fmt: skip
+        ("POST", "/oauth2/access-tokens", 200),
+        ("GET", f"/v2/contacts/{created['id']}", 200),
+    ]
 
 
 async def test_unknown_routes_answer_sellsy_errors(sandbox: SandboxHandle) -> None:
     client_id, secret, _ = await sandbox.create_account(per_second=0)
     token = await sandbox.token(client_id, secret)
-    async with httpx.AsyncClient(base_url=sandbox.base_url,
-                                 headers={"Authorization": f"Bearer {token}"}) as api:  # fmt: skip
-        for method, path in (("GET", "/nothing-here"), ("PATCH", "/companies/1"),
-                             ("GET", "/companies/abc")):  # fmt: skip
+    async with httpx.AsyncClient(
+        base_url=sandbox.base_url, headers={"Authorization": f"Bearer {token}"}
+    ) as api:
+        for method, path in (
+            ("GET", "/nothing-here"),
+            ("PATCH", "/companies/1"),
+            ("GET", "/companies/abc"),
+        ):
             answer = await api.request(method, path)
             assert answer.status_code in (404, 405)
             assert answer.json()["error"]["code"] == answer.status_code

@@ -23,9 +23,14 @@ async def test_company_lifecycle_follows_the_spec(account: Account) -> None:
     api = account.api
     created = await api.post(
         "/companies",
-        json={"type": "client", "name": "Boulangerie Dupont", "email": "contact@dupont.fr",
-              "legal_france": {"siret": "73282932000074"}, "reference": "ALT-42"},
-    )  # fmt: skip
+        json={
+            "type": "client",
+            "name": "Boulangerie Dupont",
+            "email": "contact@dupont.fr",
+            "legal_france": {"siret": "73282932000074"},
+            "reference": "ALT-42",
+        },
+    )
     assert created.status_code == 201
     company = created.json()
     assert company["legal_france"]["siret"] == "73282932000074"
@@ -68,10 +73,18 @@ async def test_contacts_links_and_search_filters(account: Account) -> None:
     api = account.api
     company = (await api.post("/companies", json={"type": "client", "name": "ACME"})).json()
     alone = (await api.post("/contacts", json={"last_name": "Seul", "civility": "mr"})).json()
-    contact = (await api.post(
-        "/contacts", json={"last_name": "Durand", "first_name": "Anne", "civility": "mrs",
-                           "email": "anne.durand@acme.fr", "position": "Acheteuse"},
-    )).json()  # fmt: skip
+    contact = (
+        await api.post(
+            "/contacts",
+            json={
+                "last_name": "Durand",
+                "first_name": "Anne",
+                "civility": "mrs",
+                "email": "anne.durand@acme.fr",
+                "position": "Acheteuse",
+            },
+        )
+    ).json()
     assert "updated" in contact and "updated_at" not in contact
     linked = await api.post(f"/companies/{company['id']}/contacts/{contact['id']}", json={})
     assert linked.status_code == 201
@@ -109,14 +122,25 @@ async def _pipeline(api: httpx.AsyncClient, name: str) -> tuple[int, dict[str, i
 async def test_pipelines_steps_and_opportunities(account: Account) -> None:
     api = account.api
     pipeline_id, steps = await _pipeline(api, "Ventes")
-    assert list(steps) == ["Prospection", "Qualification", "Signature", "Devis envoyé",
-                           "Commande reçue", "Clôturé"]  # fmt: skip
+    assert list(steps) == [
+        "Prospection",
+        "Qualification",
+        "Signature",
+        "Devis envoyé",
+        "Commande reçue",
+        "Clôturé",
+    ]
     company = (await api.post("/companies", json={"type": "client", "name": "ACME"})).json()
     created = await api.post(
         "/opportunities",
-        json={"name": "Fours 2025", "pipeline": pipeline_id, "step": steps["Prospection"],
-              "amount": "15000", "related": [{"id": company["id"], "type": "company"}]},
-    )  # fmt: skip
+        json={
+            "name": "Fours 2025",
+            "pipeline": pipeline_id,
+            "step": steps["Prospection"],
+            "amount": "15000",
+            "related": [{"id": company["id"], "type": "company"}],
+        },
+    )
     assert created.status_code == 201
     opportunity = created.json()
     assert opportunity["company_id"] == company["id"]
@@ -124,12 +148,17 @@ async def test_pipelines_steps_and_opportunities(account: Account) -> None:
     assert opportunity["amount"] == {"value": "15000.00", "currency": "EUR"}
     renamed = (await api.put(f"/opportunities/{opportunity['id']}", json={"name": "Fours"})).json()
     assert renamed["updated_status"] == opportunity["updated_status"]  # not a status/step change
-    moved = await api.put(f"/opportunities/{opportunity['id']}", json={
-        "pipeline": pipeline_id, "step": steps["Devis envoyé"]})  # fmt: skip
+    moved = await api.put(
+        f"/opportunities/{opportunity['id']}",
+        json={"pipeline": pipeline_id, "step": steps["Devis envoyé"]},
+    )
     assert moved.json()["updated_status"] > opportunity["updated_status"]
     assert moved.json()["probability"] == 70
-    filters: dict[str, Any] = {"pipeline": [pipeline_id], "step": [steps["Devis envoyé"]],
-                               "statuses": ["open"]}  # fmt: skip
+    filters: dict[str, Any] = {
+        "pipeline": [pipeline_id],
+        "step": [steps["Devis envoyé"]],
+        "statuses": ["open"],
+    }
     found = await api.post("/opportunities/search", json={"filters": filters})
     assert [o["id"] for o in found.json()["data"]] == [opportunity["id"]]
     window = {"start": moved.json()["updated_status"]}
@@ -166,7 +195,9 @@ async def test_custom_field_definitions_and_values(account: Account) -> None:
     )
     [item] = embedded.json()["data"]
     assert [(f["id"], f["value"]) for f in item["_embed"]["custom_fields"]] == [
-        (sync_field, True), (channels, [choice])]  # fmt: skip
+        (sync_field, True),
+        (channels, [choice]),
+    ]
     one = await api.get(f"/companies/{company['id']}", params={"embed[]": f"cf.{sync_field}"})
     assert one.json()["_embed"]["custom_fields"][0]["value"] is True
     after = (await api.get(f"/companies/{company['id']}")).json()
@@ -192,14 +223,23 @@ async def test_custom_field_values_on_contacts_individuals_and_opportunities(
         shown = (await api.get(f"{path}/custom-fields")).json()["data"]
         assert {v["id"]: v["value"] for v in shown}[field] is True
     pipeline_id, steps = await _pipeline(api, "Ventes")
-    opportunity = (await api.post("/opportunities", json={
-        "name": "Deal", "pipeline": pipeline_id, "step": steps["Signature"],
-        "related": [{"id": individual["id"], "type": "individual"}]})).json()  # fmt: skip
+    opportunity = (
+        await api.post(
+            "/opportunities",
+            json={
+                "name": "Deal",
+                "pipeline": pipeline_id,
+                "step": steps["Signature"],
+                "related": [{"id": individual["id"], "type": "individual"}],
+            },
+        )
+    ).json()
     opp_field = ids["synchronisation-altior-opportunites"]
     path = f"/opportunities/{opportunity['id']}/custom-fields"
     assert (await api.put(path, json=[{"id": opp_field, "value": True}])).status_code == 200
-    listed = await api.post("/opportunities/search", params={"embed[]": f"cf.{opp_field}"},
-                            json={"filters": {}})  # fmt: skip
+    listed = await api.post(
+        "/opportunities/search", params={"embed[]": f"cf.{opp_field}"}, json={"filters": {}}
+    )
     assert listed.json()["data"][0]["_embed"]["custom_fields"][0]["value"] is True
 
 

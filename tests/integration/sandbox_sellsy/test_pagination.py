@@ -93,8 +93,12 @@ async def test_cursor_is_sellsy_shaped_and_numeric_offsets_work(account: Account
     for name in ("Alpha", "Bravo", "Charlie"):
         await api.post("/companies", json={"type": "client", "name": name})
     first = (await api.get("/companies", params={"limit": 2})).json()
-    assert first["pagination"] == {"limit": 2, "count": 2, "total": 3,
-                                   "offset": first["pagination"]["offset"]}  # fmt: skip
+    assert first["pagination"] == {
+        "limit": 2,
+        "count": 2,
+        "total": 3,
+        "offset": first["pagination"]["offset"],
+    }
     assert json.loads(base64.b64decode(first["pagination"]["offset"])) == ["2"]
     rest = (
         await api.get("/companies", params={"limit": 2, "offset": first["pagination"]["offset"]})
@@ -108,8 +112,9 @@ async def test_cursor_is_sellsy_shaped_and_numeric_offsets_work(account: Account
     ).json()
     cursor = by_name["pagination"]["offset"]
     assert json.loads(base64.b64decode(cursor)) == ["charlie", "3"]
-    after = (await api.get("/companies", params={"order": "name", "direction": "desc",
-                                                  "offset": cursor})).json()  # fmt: skip
+    after = (
+        await api.get("/companies", params={"order": "name", "direction": "desc", "offset": cursor})
+    ).json()
     assert [c["name"] for c in after["data"]] == ["Bravo", "Alpha"]
     empty = (await api.get("/companies", params={"offset": rest["pagination"]["offset"]})).json()
     assert empty["data"] == [] and empty["pagination"]["offset"] == rest["pagination"]["offset"]
@@ -126,6 +131,9 @@ async def test_updated_range_polling_finds_each_change_once(
     await api.put("/companies/7", json={"note": "modifiée"})
     await api.put("/companies/3", json={"note": "modifiée"})
     window = {"updated_at": {"start": mark}}
-    found = (await api.post("/companies/search", params={"order": "updated_at"},
-                            json={"filters": window})).json()  # fmt: skip
+    found = (
+        await api.post(
+            "/companies/search", params={"order": "updated_at"}, json={"filters": window}
+        )
+    ).json()
     assert [c["id"] for c in found["data"]] == [30, 7, 3]  # start is inclusive

@@ -38,11 +38,23 @@ async def test_the_cli_serves_the_same_state_after_a_restart(tmp_path: Path) -> 
     """``sync-streams sandbox sellsy`` as a real process, stopped with SIGTERM and restarted."""
     db = tmp_path / "sellsy.db"
     seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"accounts": [{
-        "name": "Démo", "client_id": "demo-client-id", "client_secret": "demo-client-secret",
-        "seed": {"companies": [{"type": "client", "name": "Boulangerie Démo"}],
-                 "generate": {"contacts": 3}},
-    }]}))  # fmt: skip
+    seed.write_text(
+        json.dumps(
+            {
+                "accounts": [
+                    {
+                        "name": "Démo",
+                        "client_id": "demo-client-id",
+                        "client_secret": "demo-client-secret",
+                        "seed": {
+                            "companies": [{"type": "client", "name": "Boulangerie Démo"}],
+                            "generate": {"contacts": 3},
+                        },
+                    }
+                ]
+            }
+        )
+    )
     async with running_sellsy_sandbox_process(db, seed_file=seed) as sandbox:
         token = await sandbox.token("demo-client-id", "demo-client-secret")
         async with sandbox.api_client(token) as api:

@@ -10,12 +10,20 @@ import pytest
 from tests.support.sellsy_sandbox import SandboxHandle
 
 pytestmark = pytest.mark.integration
-QUOTA_HEADERS = ("X-Quota-Remaining-By-Second", "X-Quota-Remaining-By-Minute",
-                 "X-Quota-Remaining-By-Day", "X-Quota-Remaining-By-Month")  # fmt: skip
+QUOTA_HEADERS = (
+    "X-Quota-Remaining-By-Second",
+    "X-Quota-Remaining-By-Minute",
+    "X-Quota-Remaining-By-Day",
+    "X-Quota-Remaining-By-Month",
+)
 
 
-async def _client(sandbox: SandboxHandle, **quota: int) -> tuple[int, str]:
-    client_id, secret, account_id = await sandbox.create_account(**quota)
+async def _client(
+    sandbox: SandboxHandle, *, per_second: int | None = None, per_minute: int | None = None
+) -> tuple[int, str]:
+    client_id, secret, account_id = await sandbox.create_account(
+        per_second=per_second, per_minute=per_minute
+    )
     return account_id, await sandbox.token(client_id, secret)
 
 
@@ -104,8 +112,9 @@ async def test_dropped_connection_gives_no_answer(sandbox: SandboxHandle) -> Non
 async def test_latency_makes_an_impatient_client_time_out(sandbox: SandboxHandle) -> None:
     account_id, token = await _client(sandbox, per_second=0)
     await sandbox.set_faults(account_id, latency_ms=3000)
-    async with httpx.AsyncClient(base_url=sandbox.base_url, timeout=0.3,
-                                 headers={"Authorization": f"Bearer {token}"}) as api:  # fmt: skip
+    async with httpx.AsyncClient(
+        base_url=sandbox.base_url, timeout=0.3, headers={"Authorization": f"Bearer {token}"}
+    ) as api:
         with pytest.raises(httpx.ReadTimeout):
             await api.get("/companies")
 

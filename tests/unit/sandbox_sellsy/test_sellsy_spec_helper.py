@@ -61,13 +61,24 @@ def test_custom_field_items_validate_despite_the_spec_defect() -> None:
     """A boolean custom field with its value: unsatisfiable as published, valid once corrected."""
     request = httpx.Request("GET", "http://127.0.0.1:9/v2/companies/1/custom-fields")
     item = {
-        "id": 1, "name": "Synchronisation Altior", "code": "synchronisation-altior",
-        "description": "", "mandatory": False, "rank": 1, "related_object": ["client"],
-        "customfield_group": {"id": 1, "name": "Général", "code": "general",
-                              "open_by_default": True},
-        "show_on_pdf": False, "type": "boolean", "parameters": {"default_value": False},
+        "id": 1,
+        "name": "Synchronisation Altior",
+        "code": "synchronisation-altior",
+        "description": "",
+        "mandatory": False,
+        "rank": 1,
+        "related_object": ["client"],
+        "customfield_group": {
+            "id": 1,
+            "name": "Général",
+            "code": "general",
+            "open_by_default": True,
+        },
+        "show_on_pdf": False,
+        "type": "boolean",
+        "parameters": {"default_value": False},
         "value": True,
-    }  # fmt: skip
+    }
     page = {"data": [item], "pagination": {"limit": 25, "count": 1, "total": 1, "offset": 0}}
     validate_response(request, httpx.Response(200, json=page, request=request))
     wrong = dict(item, value="oui")
