@@ -1,0 +1,137 @@
+"""The Faust side of the sync: tables, the one sync agent, the poller timer.
+
+Thin on purpose: the agent decodes nothing itself and hands each message to the
+``ChangeRouter``.  One agent consumes both change topics with concurrency 1, so
+the events of a tenant (same partition number on both topics) are handled one at
+a time: a Sellsy event and an Altior event of the same record never race.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from sync_streams.kafka.declarations import Topology
+from sync_streams.kafka.publisher import FaustPublisher
+from sync_streams.observability.metrics import WorkerMetrics
+from sync_streams.pipeline.deadletters import DeadLetterSink
+from sync_streams.pipeline.handler import KindSync, SyncHandler
+from sync_streams.pipeline.router import ChangeRouter
+from sync_streams.pipeline.tables import SyncTables, declare_faust_tables
+from sync_streams.pollers.poller import ChangeSource, Poller
+from sync_streams.pollers.scheduler import PollerScheduler, PollerSpec, owned_tenants
+from sync_streams.runtime.registry import TenantRegistry
+from sync_streams.runtime.tenant import FlowName, TenantRuntime
+
+log = logging.getLogger(__name__)
+
+FLOWS: tuple[FlowName, ...] = ("third_parties", "deals")
+
+SourcesFor = Callable[[TenantRuntime], list[ChangeSource]]
+"""The change sources (system, entity) a tenant's pollers read, given its flows."""
+
+
+@dataclass
+class SyncComponents:
+    tables: SyncTables
+    handler: SyncHandler
+    router: ChangeRouter
+    publisher: FaustPublisher
+    dead_letters: DeadLetterSink
+    scheduler: PollerScheduler
+
+
+def install_sync(
+    app: faust.App,
+    *,
+    topology: Topology,
+    partitions: int,
+    metrics: WorkerMetrics,
+    registry: TenantRegistry,
+    kinds: list[KindSync],
+    sources_for: SourcesFor,
+    is_ready: Callable[[], bool],
+    reconcile_every: float = 1.0,
+) -> SyncComponents:
+    tables = declare_faust_tables(app, partitions)
+    publisher = FaustPublisher(app, partitions)
+    dead_letter_topic = topology.name("deadletter")
+
+    async def publish_dead_letter(key: bytes, value: bytes) -> None:
+        await publisher.send_and_wait(dead_letter_topic, key, value)
+
+    dead_letters = DeadLetterSink(publish_dead_letter, metrics)
+    handler = SyncHandler(registry, tables, kinds, metrics)
+    router = ChangeRouter(tables, handler, dead_letters)
+    change_topics = {
+        "sellsy": topology.name("changes.sellsy"),
+        "altior": topology.name("changes.altior"),
+    }
+    topic = app.topic(
+        *change_topics.values(),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+    async def sync(stream: Any) -> None:
+        async for event in stream.events():
+            await router.on_message(event.key, event.value)
+
+    faust_app: Any = app  # Faust's decorators are untyped: register without them
+    faust_app.agent(topic, concurrency=1, name="sync")(sync)
+
+    pollers: dict[tuple[int, str, str, str], PollerSpec] = {}
+
+    def desired() -> list[PollerSpec]:
+        assignment = app.consumer.assignment() if app.consumer else set()
+        owned = {tp.partition for tp in assignment if tp.topic == change_topics["sellsy"]}
+        mine = owned_tenants(registry.ids(), owned, partitions)
+        specs: list[PollerSpec] = []
+        for runtime in registry:
+            if runtime.tenant not in mine or runtime.paused or not runtime.ready:
+                continue
+            for source in sources_for(runtime):
+                key = (registry.version, runtime.tenant, source.system, source.entity)
+                if key not in pollers:
+                    pollers[key] = PollerSpec(
+                        Poller(
+                            tenant=runtime.tenant,
+                            source=source,
+                            publisher=publisher,
+                            topic=change_topics[source.system],
+                            read_cursor=tables.cursors.get,
+                            dead_letters=dead_letters,
+                            metrics=metrics,
+                        ),
+                        interval=float(runtime.config.poll_interval_seconds),
+                    )
+                specs.append(pollers[key])
+        return specs
+
+    scheduler = PollerScheduler(desired)
+
+    async def reconcile() -> None:
+        await registry.prepare_pending()
+        for runtime in registry:
+            for flow in FLOWS:
+                for state in ("running", "paused", "disabled", "off", "starting"):
+                    value = 1 if runtime.state_of(flow) == state else 0
+                    metrics.tenant_state.labels(runtime.tenant, flow, state).set(value)
+        if is_ready():
+            await scheduler.reconcile()
+        else:
+            await scheduler.stop_all()
+
+    async def stop_pollers(app: Any, **kwargs: Any) -> None:
+        await scheduler.stop_all()
+
+    faust_app.timer(reconcile_every, name="reconcile-pollers")(reconcile)
+    faust_app.on_before_shutdown.connect(stop_pollers)
+
+    return SyncComponents(tables, handler, router, publisher, dead_letters, scheduler)
