@@ -34,13 +34,22 @@ CONTACT = records.KINDS["contact"]
 
 
 async def _save_company(
-    conn: aiosqlite.Connection, store: Store, account_id: int, company: dict[str, Any], now_us: int
+    conn: aiosqlite.Connection,
+    store: Store,
+    account_id: int,
+    company: dict[str, Any],
+    now_us: int | None,
 ) -> None:
+    """Store the company's new role fields; ``now_us=None`` keeps its ``updated_at``."""
     row = await store.record(account_id, "company", company["id"])
-    created_us = row["created_us"] if row else now_us
-    company["updated_at"] = to_iso(now_us)
+    assert row is not None
+    updated_us = row["updated_us"] if now_us is None else now_us
+    company["updated_at"] = to_iso(updated_us)
     await store.put_record(
-        conn, account_id, "company", records.index_row(COMPANY, company, created_us, now_us)
+        conn,
+        account_id,
+        "company",
+        records.index_row(COMPANY, company, row["created_us"], updated_us),
     )
 
 
@@ -53,10 +62,12 @@ async def store_link(
     *,
     create: bool,
     now_us: int,
+    touch: bool = True,
 ) -> bool:
     """Link (or re-role) a contact; True if the link existed before.
 
     Raises 404 for an unknown company or contact, or (update) a missing link.
+    ``touch=False`` (seeding) leaves both records' update timestamps alone.
     """
     company = await records.get(store, account_id, COMPANY, company_id)
     await records.get(store, account_id, CONTACT, contact_id)
@@ -83,8 +94,9 @@ async def store_link(
                 company[field] = contact_id
             elif company.get(field) == contact_id:
                 company[field] = None
-        await _save_company(conn, store, account_id, company, now_us)
-    await records.touch(store, account_id, CONTACT, contact_id, now_us + 1)
+        await _save_company(conn, store, account_id, company, now_us if touch else None)
+    if touch:
+        await records.touch(store, account_id, CONTACT, contact_id, now_us + 1)
     return existed
 
 

@@ -51,8 +51,9 @@ async def add_custom_field(
         labels = spec.get("items")
         if labels:
             first = await store.next_id(conn, account_id, "cf_item", len(labels))
-            parameters.setdefault("min", None)
-            parameters.setdefault("max", None)
+            if spec["type"] == "checkbox":  # select and radio have no min/max
+                parameters.setdefault("min", None)
+                parameters.setdefault("max", None)
             parameters["items"] = [
                 {"id": first + i, "label": label, "checked": False, "rank": i + 1}
                 for i, label in enumerate(labels)

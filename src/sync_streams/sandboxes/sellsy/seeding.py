@@ -9,7 +9,7 @@ A seed document for one account::
      "generate": {"companies": 10000, "contacts": 50}}
 
 Records are validated like the API validates them; ids are answered in order.
-Seeded custom field values do not move the records' update timestamps.
+Seeded links and custom field values do not move the records' update timestamps.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ async def apply_seed(sandbox: Sandbox, account_id: int, payload: dict[str, Any])
             raise validation_error({f"links.{index}": "company_id et contact_id attendus."})
         await store_link(
             sandbox.store, account_id, int(link["company_id"]), int(link["contact_id"]),
-            link.get("roles"), create=True, now_us=sandbox.clock.now_us(),
+            link.get("roles"), create=True, now_us=sandbox.clock.now_us(), touch=False,
         )  # fmt: skip
     result["links"] = len(payload.get("links") or [])
     result["custom_field_values"] = await _values(
