@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from sync_streams.domain.events import KNOWN_STAGES
+
 # Prometheus' text format; aiohttp wants the charset apart from the content type.
 CONTENT_TYPE_LATEST = "text/plain; version=0.0.4"
 
@@ -29,7 +31,19 @@ OUTCOMES = (
     "dead_lettered",
 )
 
-__all__ = ["CONTENT_TYPE_LATEST", "OUTCOMES", "WorkerMetrics", "direction_of"]
+DIRECTIONS = ("import", "export")
+
+FLOW_STATES = ("running", "paused", "disabled", "off", "starting")
+"""Values of ``state`` on ``sync_streams_tenant_flow_state``: 1 for the current one, 0 others."""
+
+__all__ = [
+    "CONTENT_TYPE_LATEST",
+    "DIRECTIONS",
+    "FLOW_STATES",
+    "OUTCOMES",
+    "WorkerMetrics",
+    "direction_of",
+]
 
 
 def direction_of(source_system: str) -> str:
@@ -120,6 +134,37 @@ class WorkerMetrics:
             ["tenant", "flow", "state"],
             registry=r,
         )
+        # Set by observability.partitions.install_partition_metrics (a worker timer).
+        self.consumer_lag = Gauge(
+            "sync_streams_consumer_lag_messages",
+            "Messages of an assigned change-topic partition not yet committed by this worker",
+            ["topic", "partition"],
+            registry=r,
+        )
+        self.tenant_partition = Gauge(
+            "sync_streams_tenant_partition_info",
+            "1 for each tenant whose change-topic partition this worker is assigned",
+            ["tenant", "topic", "partition"],
+            registry=r,
+        )
+
+    def init_tenant(self, tenant: str) -> None:
+        """Create a served tenant's event series at zero.
+
+        ``rate()``/``increase()`` only see increments of a series that already
+        existed, so without this the first failure or dead letter of a tenant is
+        invisible to dashboards and alerts, and a healthy tenant shows "no data"
+        instead of 0.  Gauges without a meaningful zero (last poll, quota) are
+        left alone.  Idempotent.
+        """
+        for direction in DIRECTIONS:
+            for outcome in OUTCOMES:
+                self.events.labels(tenant, direction, outcome)
+            self.conflicts.labels(tenant, direction)
+            self.lag.labels(tenant, direction)
+        for stage in KNOWN_STAGES:
+            self.dead_letters.labels(tenant, stage)
+        self.siret_ambiguous.labels(tenant)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
