@@ -105,12 +105,13 @@ CORRECTIONS: list[str] = []
 
 
 def _drop_closed_combinators(node: Any, path: str, fixes: list[str]) -> None:
-    """Spec bug: ``additionalProperties: false`` beside ``allOf``/``anyOf``/``oneOf``.
+    """Spec bug: ``additionalProperties: false`` beside or inside ``allOf``/``anyOf``/``oneOf``.
 
     With no ``properties`` of its own, such a schema forbids *every* property
     (JSON-schema keywords do not see into sibling combinators), so no real
-    payload can match; the author plainly meant "nothing beyond the combined
-    properties", which OpenAPI 3.0 cannot say.  The keyword is dropped there.
+    payload can match; likewise a closed branch of an ``allOf`` refuses what
+    the other branches add.  The author plainly meant "nothing beyond the
+    combined properties", which OpenAPI 3.0 cannot say.  The keyword is dropped.
     """
     if isinstance(node, dict):
         if (
@@ -120,6 +121,13 @@ def _drop_closed_combinators(node: Any, path: str, fixes: list[str]) -> None:
         ):
             del node["additionalProperties"]
             fixes.append(path)
+        for index, branch in enumerate(node.get("allOf") or []):
+            # A closed branch of an allOf refuses the properties its siblings add
+            # (e.g. a pipeline step and its ``_embed``).
+            if isinstance(branch, dict) and branch.get("additionalProperties") is False:
+                if len(node["allOf"]) > 1:
+                    del branch["additionalProperties"]
+                    fixes.append(f"{path}/allOf/{index}")
         for key, value in node.items():
             _drop_closed_combinators(value, f"{path}/{key}", fixes)
     elif isinstance(node, list):

@@ -164,6 +164,11 @@ async def test_pipelines_steps_and_opportunities(account: Account) -> None:
     window = {"start": moved.json()["updated_status"]}
     recent = await api.post("/opportunities/search", json={"filters": {"updated_status": window}})
     assert recent.json()["pagination"]["total"] == 1
+    counted = await api.get(
+        f"/opportunities/pipelines/{pipeline_id}/steps", params={"embed[]": "opportunities_number"}
+    )
+    numbers = {s["name"]: s["_embed"]["opportunities_number"] for s in counted.json()["data"]}
+    assert numbers["Devis envoyé"] == 1 and numbers["Prospection"] == 0
     ordered = await api.get("/opportunities", params={"order": "step_rank"})
     assert ordered.json()["data"][0]["id"] == opportunity["id"]
     assert (await api.get(f"/opportunities/{opportunity['id']}")).json()["name"] == "Fours"

@@ -3,8 +3,9 @@
 Sellsy's query arrays are PHP-style (``embed[]=cf.12&embed[]=cf.13``); the
 plain repeated form (``embed=cf.12``) is accepted too.  ``embed[]=cf.{id}``
 adds ``_embed.custom_fields``: the definition and value of each requested
-field that applies to the record (value ``null`` when unset); other
-documented embeds are answered as ``null`` (not modelled).
+field that applies to the record (value ``null`` when unset); steps answer
+``opportunities_number``; other documented embeds are answered as ``null``
+(not modelled).
 """
 
 from __future__ import annotations
@@ -109,8 +110,18 @@ async def _embed(
         values = await sandbox.store.cf_values(account_id, kind, [b["id"] for b in bodies])
         settings = await sandbox.settings(account_id)
         quirk = settings is not None and settings.quirks.related_objects
+    counts: dict[int, int] = {}
+    if kind == "step" and "opportunities_number" in standard:
+        rows = await sandbox.store.fetchall(
+            "SELECT json_extract(body, '$.step.id') AS step, COUNT(*) AS n FROM records"
+            " WHERE account_id = ? AND kind = 'opportunity' GROUP BY step",
+            (account_id,),
+        )
+        counts = {int(r["step"]): int(r["n"]) for r in rows if r["step"] is not None}
     for body in bodies:
         embed: dict[str, Any] = dict.fromkeys(standard)
+        if counts or (kind == "step" and "opportunities_number" in standard):
+            embed["opportunities_number"] = counts.get(body["id"], 0)
         if cf_ids:
             objects = cf_objects(body)
             mine = values.get(body["id"], {})
