@@ -211,6 +211,13 @@ class ReadEndpoints:
             filters=_filters(affaire_id=affaire_id),
         )
 
+    async def list_affaire_quotes(self, affaire_id: int) -> list[Quote]:
+        """Every quote (devis) of one affaire (404 when the affaire does not exist)."""
+        return await self._collect(f"/affaires/{affaire_id}/quotes", Quote, "quote")
+
+    async def list_affaire_orders(self, affaire_id: int) -> list[Order]:
+        return await self._collect(f"/affaires/{affaire_id}/orders", Order, "order")
+
     # --- single records -----------------------------------------------------------
 
     async def _get(self, path: str, model: type[M], entity: str) -> M:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from sync_streams.sandboxes.altior.problems import ApiProblem
-from sync_streams.sandboxes.altior.state import state_of
+from sync_streams.sandboxes.altior.state import TENANT_KEY, state_of
 from sync_streams.sandboxes.altior.tenants import log_call, now_stamp, resolve_key
 
 API_PREFIX = "/api/v1"
@@ -42,6 +42,15 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Exception:
         log.exception("altior sandbox: unexpected error on %s %s", request.method, request.path)
         return ApiProblem(500, "internal_error", "Erreur interne").response()
+
+
+def _injected_error(status: int) -> web.Response:
+    if status == 429:
+        return ApiProblem(
+            429, "rate_limited", "Quota d'appels dépassé (simulé)", headers={"Retry-After": "1"}
+        ).response()
+    code = "internal_error" if status >= 500 else "bad_request"
+    return ApiProblem(status, code, "Erreur simulée").response()
 
 
 @web.middleware
@@ -88,7 +97,7 @@ async def _guarded(
         ).response()
     tenant_id, key_id = found
     entry["tenant_id"], entry["key_id"] = tenant_id, key_id
-    request["tenant_id"] = tenant_id
+    request[TENANT_KEY] = tenant_id
     quota = state.quota_of(tenant_id)
     quota_headers: dict[str, str] = {}
     if quota.active:
@@ -109,9 +118,7 @@ async def _guarded(
             return None
         if decision == "error":
             entry["fault"] = "error"
-            response: web.StreamResponse = ApiProblem(
-                faults.error_status, "internal_error", "Erreur interne simulée"
-            ).response()
+            response: web.StreamResponse = _injected_error(faults.error_status)
             response.headers.update(quota_headers)
             return response
     response = await _answer(request, handler)

@@ -67,6 +67,7 @@ class SandboxState:
 
 
 STATE_KEY: web.AppKey[SandboxState] = web.AppKey("altior_state", SandboxState)
+TENANT_KEY: web.RequestKey[int] = web.RequestKey("altior_tenant", int)
 
 
 def state_of(request: web.Request) -> SandboxState:
@@ -74,5 +75,4 @@ def state_of(request: web.Request) -> SandboxState:
 
 
 def tenant_of(request: web.Request) -> int:
-    tenant_id: int = request["tenant_id"]
-    return tenant_id
+    return request[TENANT_KEY]
