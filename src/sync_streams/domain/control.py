@@ -46,6 +46,12 @@ REFERENCE_KEY_SUFFIXES: Final = ("_ref", "_reference", "_env", "_file", "_path")
 REFERENCE_VALUE: Final = re.compile(r"^(env|file|vault|secretref|keyring):\S+$")
 """Values of this form are references (``env:ACME_SELLSY_SECRET``), never secrets."""
 
+ENDPOINT_KEY_SUFFIXES: Final = ("_url", "_uri")
+"""Keys ending so name an endpoint (``token_url``), not a secret, when the value is a URL..."""
+
+PLAIN_URL: Final = re.compile(r"^https?://[^/@?#\s]+(/[^?#\s]*)?$")
+"""...without credentials, query or fragment (where a secret could hide)."""
+
 
 def _is_reference_key(key: str) -> bool:
     return key.lower().endswith(REFERENCE_KEY_SUFFIXES)
@@ -68,6 +74,8 @@ def find_secret_values(value: Any, path: str = "") -> list[str]:
             key_text = str(key)
             if SECRET_KEY.search(key_text) and not _is_reference_key(key_text):
                 plain = isinstance(item, str) and item.strip() and not REFERENCE_VALUE.match(item)
+                if plain and key_text.lower().endswith(ENDPOINT_KEY_SUFFIXES):
+                    plain = not PLAIN_URL.match(str(item))
                 number = isinstance(item, int | float) and not isinstance(item, bool)
                 if plain or number or isinstance(item, SecretStr | SecretBytes):
                     found.append(child)

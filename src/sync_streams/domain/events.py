@@ -92,6 +92,8 @@ class ChangeEvent(Envelope):
     snapshot: dict[str, Any]
     observed_at: UtcDatetime
     origin: Origin = "poll"
+    force: bool = False
+    """Set by ``replay --force``: re-apply even what dedupe/echo would drop (hand-edited target)."""
     schema_version: int = SCHEMA_VERSION
     event_id: str = Field(default="", validate_default=True)
 
@@ -158,9 +160,12 @@ class ChangeEvent(Envelope):
         """The partition key: the tenant, so a tenant's events stay in order."""
         return self.tenant.encode("utf-8")
 
-    def with_origin(self, origin: Origin) -> ChangeEvent:
+    def with_origin(self, origin: Origin, *, force: bool | None = None) -> ChangeEvent:
         """The same observation re-sent (replay, requeue): same id, hash and versions."""
-        return self.model_copy(update={"origin": origin})
+        update: dict[str, Any] = {"origin": origin}
+        if force is not None:
+            update["force"] = force
+        return self.model_copy(update=update)
 
 
 KNOWN_STAGES: Final = (
