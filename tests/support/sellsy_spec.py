@@ -124,10 +124,10 @@ def _drop_closed_combinators(node: Any, path: str, fixes: list[str]) -> None:
         for index, branch in enumerate(node.get("allOf") or []):
             # A closed branch of an allOf refuses the properties its siblings add
             # (e.g. a pipeline step and its ``_embed``).
-            if isinstance(branch, dict) and branch.get("additionalProperties") is False:
-                if len(node["allOf"]) > 1:
-                    del branch["additionalProperties"]
-                    fixes.append(f"{path}/allOf/{index}")
+            closed = isinstance(branch, dict) and branch.get("additionalProperties") is False
+            if closed and len(node["allOf"]) > 1:
+                del branch["additionalProperties"]
+                fixes.append(f"{path}/allOf/{index}")
         for key, value in node.items():
             _drop_closed_combinators(value, f"{path}/{key}", fixes)
     elif isinstance(node, list):

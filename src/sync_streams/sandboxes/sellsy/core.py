@@ -34,6 +34,7 @@ class Sandbox:
         self.rng = random.Random()  # fault injection only, not security
         self.global_faults = global_faults
         self._settings: dict[int, AccountSettings] = {}
+        self._client_accounts: dict[str, int] = {}
 
     @classmethod
     async def open(cls, db_path: str | Path) -> Sandbox:
@@ -70,7 +71,9 @@ class Sandbox:
         await self.store.set_meta("global_faults", value.model_dump_json())
 
     def forget_settings(self) -> None:
+        """Drop the caches (after a full reset)."""
         self._settings.clear()
+        self._client_accounts.clear()
 
     # -- accounts and clients ---------------------------------------------------------------
     async def create_account(self, name: str, settings: AccountSettings) -> int:
@@ -121,8 +124,13 @@ class Sandbox:
         if claims.expires_s <= self.clock.now_us() // 1_000_000:
             raise unauthorized("jeton d'accès expiré")
         settings = await self.settings(claims.account_id)
-        client = await self.store.client(claims.client_id)
-        if settings is None or client is None or int(client["account_id"]) != claims.account_id:
+        owner = self._client_accounts.get(claims.client_id)
+        if owner is None:
+            client = await self.store.client(claims.client_id)
+            owner = int(client["account_id"]) if client is not None else None
+            if owner is not None:
+                self._client_accounts[claims.client_id] = owner
+        if settings is None or owner != claims.account_id:
             raise unauthorized("client API inconnu")
         if claims.issued_us < settings.tokens_not_before_us:
             raise unauthorized("jeton d'accès révoqué")

@@ -142,6 +142,14 @@ async def paginate(
     store: Store, account_id: int, kind: str, where: Where, page: PageRequest
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One page of bodies in the requested order, and Sellsy's ``pagination`` object."""
+    raw, pagination = await paginate_raw(store, account_id, kind, where, page)
+    return [json.loads(text) for text in raw], pagination
+
+
+async def paginate_raw(
+    store: Store, account_id: int, kind: str, where: Where, page: PageRequest
+) -> tuple[list[str], dict[str, Any]]:
+    """Like :func:`paginate` with the stored JSON texts (answered as-is when nothing is added)."""
     expr = ORDERS[kind][page.order]
     base = ["account_id = ?", "kind = ?", *where.clauses]
     base_params: list[Any] = [account_id, kind, *where.params]
@@ -165,7 +173,7 @@ async def paginate(
     )
     params.extend([page.limit, page.numeric_offset or 0])
     rows = await store.fetchall(sql, params)
-    bodies = [json.loads(row["body"]) for row in rows]
+    bodies = [str(row["body"]) for row in rows]
     if page.numeric_offset is not None:
         offset: int | str = page.numeric_offset
     elif rows:
