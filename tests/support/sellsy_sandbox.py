@@ -245,20 +245,26 @@ async def running_sellsy_sandbox_process(
     seed_file: str | Path | None = None,
     startup_seconds: float = 20.0,
 ) -> AsyncIterator[SandboxHandle]:
-    """``sync-streams sandbox sellsy`` as a child process; SIGTERM on exit."""
+    """``sync-streams sandbox sellsy`` as a child process; SIGTERM on exit.
+
+    Its stderr goes to ``<db_path>.log``.
+    """
     port = port or free_port()
     args = ["--port", str(port), "--db", str(db_path)]
     if seed_file is not None:
         args += ["--seed", str(seed_file)]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sync_streams", "sandbox", "sellsy", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+    log_path = Path(f"{db_path}.log")  # the child's stderr, read if it dies early
+    with log_path.open("ab") as log:  # noqa: ASYNC230 - opening a local file is instant
+        process = await asyncio.create_subprocess_exec(
+            *[sys.executable, "-m", "sync_streams", "sandbox", "sellsy", *args],
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     root_url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=root_url, timeout=30.0) as admin:
-            await _wait_healthy(admin, process, startup_seconds)
+            await _wait_healthy(admin, process, startup_seconds, log_path)
             yield SandboxHandle(root_url, admin)
     finally:
         if process.returncode is None:
@@ -271,14 +277,14 @@ async def running_sellsy_sandbox_process(
 
 
 async def _wait_healthy(
-    admin: httpx.AsyncClient, process: asyncio.subprocess.Process, seconds: float
+    admin: httpx.AsyncClient, process: asyncio.subprocess.Process, seconds: float, log: Path
 ) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while loop.time() < deadline:
         if process.returncode is not None:
-            _out, err = await process.communicate()
-            raise RuntimeError(f"sandbox exited with {process.returncode}: {err.decode()[-2000:]}")
+            tail = (await asyncio.to_thread(log.read_text, errors="replace"))[-2000:]
+            raise RuntimeError(f"sandbox exited with {process.returncode}: {tail}")
         with contextlib.suppress(httpx.TransportError):
             if (await admin.get("/_admin/health")).status_code == 200:
                 return
