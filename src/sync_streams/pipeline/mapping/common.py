@@ -24,6 +24,7 @@ from typing import Any, Final, Literal
 from sync_streams.domain.hashing import normalise_text
 from sync_streams.domain.phones import normalise_phone
 from sync_streams.domain.siret import digits_only
+from sync_streams.pipeline.mapping.reading import cents
 
 ThirdPartyKind = Literal["company", "person"]
 
@@ -102,6 +103,8 @@ def comparison_key(field: str, value: Any) -> Any:
     """What ``value`` of common ``field`` is compared (and hashed) by."""
     if value is None:
         return None
+    if field == "amount":
+        return cents(value) or value
     if not isinstance(value, str):
         return value
     if field in PHONE_FIELDS:

@@ -91,7 +91,11 @@ def _custom_text(custom: Mapping[str, Any], name: str | None) -> str | None:
 
 
 def _altior_amount(value: Any, currency: Any) -> dict[str, str]:
-    return {"value": str(value), "currency": str(currency or DEFAULT_CURRENCY).upper()}
+    """Altior wants both parts; a deal without currency is in euros."""
+    amount = money(value, "amount")
+    if amount is None:
+        raise MalformedRecordError("an amount needs a value", field="amount")
+    return {"value": amount, "currency": str(currency or DEFAULT_CURRENCY).upper()}
 
 
 def altior_affaire_body(
@@ -225,7 +229,7 @@ def sellsy_opportunity_body(
     if changes.get("name") is not None:
         body["name"] = changes["name"]
     if changes.get("amount") is not None:
-        body["amount"] = changes["amount"]
+        body["amount"] = money(changes["amount"], "amount")
     if changes.get("status") in SELLSY_STATUSES:
         body["status"] = changes["status"]
     if "pipeline" in changes or "step" in changes:
@@ -258,7 +262,7 @@ def _create_opportunity(
         "related": [{"id": int(r["id"]), "type": str(r["type"])} for r in related],
     }
     if fields.get("amount") is not None:
-        body["amount"] = fields["amount"]
+        body["amount"] = money(fields["amount"], "amount")
     if fields.get("status") in SELLSY_STATUSES:
         body["status"] = fields["status"]
     return body

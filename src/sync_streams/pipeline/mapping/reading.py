@@ -127,23 +127,29 @@ def timestamp(record: Mapping[str, Any], path: str) -> datetime | None:
     return parse_timestamp(lookup(record, path), path)
 
 
-def money(value: object, path: str) -> str | None:
-    """A decimal amount as text with two decimals (``"1500.00"``); None when absent.
+def cents(value: object) -> str | None:
+    """A number as decimal text with two places (``"1500.00"``), None if not a number.
 
-    Both APIs send decimal strings; numbers are accepted.  Rounding half up to the
-    cent keeps both systems on one value (Altior stores cents).
+    Rounding half up to the cent keeps both systems on one value (Altior stores
+    cents).  Accepts decimal text and numbers (not booleans).
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise malformed(path, "a decimal amount", value)
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise MalformedRecordError(
-            f"expected a decimal amount, got {value!r}", field=path
-        ) from None
+        return None
     if not amount.is_finite():
+        return None
+    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return format(rounded if rounded else abs(rounded), "f")  # no "-0.00"
+
+
+def money(value: object, path: str) -> str | None:
+    """A decimal amount field (see ``cents``); None when absent, malformed otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    amount = cents(value)
+    if amount is None:
         raise MalformedRecordError(f"expected a decimal amount, got {value!r}", field=path)
-    cents = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    return format(cents if cents else abs(cents), "f")  # no "-0.00"
+    return amount
