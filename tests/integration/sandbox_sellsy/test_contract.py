@@ -283,3 +283,25 @@ async def test_errors_use_sellsy_shape_and_name_the_field(
     unknown_filter = await api.post("/companies/search", json={"filters": {"updated": {}}})
     assert "filters.updated" in unknown_filter.json()["error"]["details"]
     await api.aclose()
+
+
+async def test_deletes_answer_204_and_take_links_and_values_along(account: Account) -> None:
+    api = account.api
+    ids = await _cf_ids(api)
+    company = (await api.post("/companies", json={"type": "client", "name": "ACME"})).json()
+    contact = (await api.post("/contacts", json={"last_name": "Durand"})).json()
+    await api.post(f"/companies/{company['id']}/contacts/{contact['id']}", json={"roles": []})
+    field = ids["synchronisation-altior"]
+    await api.put(f"/contacts/{contact['id']}/custom-fields", json=[{"id": field, "value": True}])
+    verify = await api.put(
+        f"/contacts/{contact['id']}", params={"verify": "true"}, json={"last_name": "Autre"}
+    )
+    assert verify.status_code == 204
+    assert (await api.get(f"/contacts/{contact['id']}")).json()["last_name"] == "Durand"
+    assert (await api.delete(f"/contacts/{contact['id']}")).status_code == 204
+    assert (await api.get(f"/contacts/{contact['id']}")).status_code == 404
+    assert (await api.get(f"/companies/{company['id']}/contacts")).json()["data"] == []
+    again = (await api.post("/contacts", json={"last_name": "Nouveau"})).json()
+    assert again["id"] == contact["id"] + 1  # ids are never reused
+    values = (await api.get(f"/contacts/{again['id']}/custom-fields")).json()["data"]
+    assert {v["id"]: v["value"] for v in values}[field] is None
