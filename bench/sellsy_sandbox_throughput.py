@@ -45,7 +45,10 @@ async def list_all(
     requests = records = 0
     durations: list[float] = []
     while True:
-        params: list[tuple[str, str | int]] = [("limit", limit), ("order", order)]
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            ("limit", limit),
+            ("order", order),
+        ]
         params += [("embed[]", e) for e in embed]
         if offset:
             params.append(("offset", offset))
