@@ -169,7 +169,7 @@ async def token(request: web.Request) -> web.Response:
 
 def build_app(sandbox: Sandbox) -> web.Application:
     """The whole sandbox as one aiohttp application (caller owns ``sandbox``)."""
-    app = web.Application(middlewares=[gate], client_max_size=8 * 1024 * 1024)
+    app = web.Application(middlewares=[gate], client_max_size=64 * 1024 * 1024)
     app[SANDBOX] = sandbox
     app.router.add_post(auth.TOKEN_PATH, token)
     for kind in records.KINDS.values():

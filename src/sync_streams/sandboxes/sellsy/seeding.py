@@ -67,10 +67,15 @@ async def apply_seed(sandbox: Sandbox, account_id: int, payload: dict[str, Any])
     for group in ("companies", "individuals", "contacts"):
         items = list(payload.get(group) or [])
         count = int(generate.get(group, 0))
-        if group == "companies":
-            items += seed.generated_companies(count)
-        elif group == "contacts":
-            items += seed.generated_contacts(count)
+        if count:  # number generated records after the existing ones: unique names/SIRETs
+            start = 1 + await sandbox.store.count(
+                "SELECT COUNT(*) FROM records WHERE account_id = ? AND kind = ?",
+                (account_id, seed.SEED_KINDS[group]),
+            )
+            if group == "companies":
+                items += seed.generated_companies(count, start)
+            elif group == "contacts":
+                items += seed.generated_contacts(count, start)
         if items:
             result[group] = await seed.bulk_records(sandbox, account_id, group, items)
     opportunities = []
