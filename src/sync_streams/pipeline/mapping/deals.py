@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from sync_streams.domain.hashing import normalise_text
 from sync_streams.errors import MalformedRecordError
 from sync_streams.pipeline.mapping.common import DEAL_FIELDS, changed_fields
 from sync_streams.pipeline.mapping.config import AnyConfig, MappingConfig, mapping_config
@@ -82,9 +83,13 @@ def altior_affaire_to_common(record: Mapping[str, Any], config: MappingConfig) -
 
 
 def _custom_text(custom: Mapping[str, Any], name: str | None) -> str | None:
-    if name is None:
+    """A text custom field by name (names may hold dots: no dotted lookup here)."""
+    if name is None or custom.get(name) is None:
         return None
-    return text(custom, name) if name in custom else None
+    value = custom[name]
+    if not isinstance(value, str):
+        raise malformed(f"custom_fields.{name}", "text", value)
+    return normalise_text(value) or None
 
 
 # --- Altior bodies ---------------------------------------------------------------------

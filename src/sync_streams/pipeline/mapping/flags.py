@@ -70,8 +70,11 @@ def _checked(value: Any, where: str) -> bool | None:
 
 
 def flag_value(value: Any, field_type: str | None, where: str = "value") -> bool | None:
-    """A flag field's value as a yes/no; None when unset."""
-    if field_type == "checkbox" or isinstance(value, list):
+    """A flag field's value as a yes/no; None when unset.
+
+    The declared type decides; for a type we do not know, a list reads as choices.
+    """
+    if field_type == "checkbox" or (field_type != "boolean" and isinstance(value, list)):
         return _checked(value, where)
     return _yes_no(value, where)
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from sync_streams.errors import MalformedRecordError
 from sync_streams.pipeline.mapping import (
     MappingConfig,
-    Pipeline,
     PipelineCatalog,
-    PipelineStep,
     StatusAction,
     altior_affaire_body,
     altior_status_actions,
@@ -21,76 +17,7 @@ from sync_streams.pipeline.mapping import (
 )
 
 from .apis import altior_store, sellsy_store
-from .samples import CONFIG
-
-CATALOG = PipelineCatalog(
-    pipelines=(
-        Pipeline(
-            id=1,
-            name="Ventes",
-            is_default=True,
-            steps=(
-                PipelineStep(id=11, name="Découverte", rank=1),
-                PipelineStep(id=12, name="Proposition", rank=2),
-                PipelineStep(id=13, name="Négociation", rank=3),
-                PipelineStep(id=14, name="Signé", rank=4),
-            ),
-        ),
-        Pipeline(
-            id=2,
-            name="Maintenance",
-            steps=(
-                PipelineStep(id=21, name="Demande", rank=1),
-                PipelineStep(id=22, name="Devis envoyé", rank=2),
-            ),
-        ),
-    )
-)
-
-
-def opportunity(**changes: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "id": 5501,
-        "number": "OPP-00042",
-        "name": "Four à pain 2024",
-        "source": {"id": 1, "name": "Salon"},
-        "due_date": "2024-06-30",
-        "created": "2024-04-01T10:00:00+02:00",
-        "updated_status": None,
-        "status": "open",
-        "amount": {"value": "12500", "currency": "EUR"},
-        "pipeline": {"id": 1, "name": "Ventes"},
-        "step": {"id": 12, "name": "Proposition"},
-        "probability": 40,
-        "company_id": 48213,
-        "individual_id": None,
-        "contact_ids": [901],
-        "related": [{"id": 48213, "type": "company"}],
-    }
-    record.update(changes)
-    return record
-
-
-def affaire(**changes: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "id": 300,
-        "reference": "AFF-2024-00042",
-        "name": "Four à pain 2024",
-        "third_party_id": 412,
-        "establishment_ids": [1],
-        "amount": {"value": "12500.00", "currency": "EUR"},
-        "status": "open",
-        "closed_at": None,
-        "custom_fields": {"Workflow": "Ventes", "Etape": "Proposition"},
-        "external_references": [
-            {"codification": "EXTERNAL", "key": "SELLSY", "name": "Sellsy", "value": "5501"}
-        ],
-        "created_at": "2024-05-02T09:15:00.000123Z",
-        "updated_at": "2024-05-02T09:15:00.000123Z",
-    }
-    record.update(changes)
-    return record
-
+from .samples import CATALOG, CONFIG, affaire, opportunity
 
 COMMON = {
     "name": "Four à pain 2024",
