@@ -88,3 +88,45 @@ def dead_letter(original: Any, *, tenant: str, at: datetime = T0, stage: str = "
 
 def minutes(n: int) -> timedelta:
     return timedelta(minutes=n)
+
+
+async def read_all(bootstrap: str, topic: str) -> list[Any]:
+    """Every record of ``topic`` now (plain consumer, every partition, partition then offset)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()
+        partitions = [TopicPartition(topic, p) for p in cluster.partitions_for_topic(topic)]
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[Any] = []
+        while any([await consumer.position(tp) < end for tp, end in ends.items()]):
+            batch = await consumer.getmany(timeout_ms=1000)
+            for part in batch.values():
+                records.extend(part)
+        return sorted(records, key=lambda r: (r.partition, r.offset))
+    finally:
+        await consumer.stop()
+
+
+async def produce(
+    bootstrap: str,
+    topic: str,
+    messages: list[tuple[str, bytes | None]],
+    *,
+    timestamp: datetime | None = None,
+) -> None:
+    """Publish (key, value) pairs keyed by tenant (default partitioner = partition_of)."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        stamp = int(timestamp.timestamp() * 1000) if timestamp is not None else None
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key.encode("utf-8"), timestamp_ms=stamp)
+    finally:
+        await producer.stop()

@@ -67,13 +67,25 @@ async def writer(broker: str) -> AsyncIterator[AIOKafkaProducer]:
 
 async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
     """Every partition of ``topic``; FatalError naming the fix when it does not exist."""
-    if topic not in await consumer.topics():
+    numbers = await partition_numbers(consumer, topic)
+    if not numbers:
         raise FatalError(
             f"topic {topic} does not exist on this cluster (wrong --prefix? "
             "create it with `sync-streams topics apply`)"
         )
-    numbers = consumer.partitions_for_topic(topic) or set()
-    return [TopicPartition(topic, number) for number in sorted(numbers)]
+    return [TopicPartition(topic, number) for number in numbers]
+
+
+async def partition_numbers(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
+    """Partition numbers of ``topic`` from fresh metadata (empty when it does not exist).
+
+    A consumer without subscription tracks no topic, so ``partitions_for_topic``
+    knows nothing; ``consumer.topics()`` fetches a separate metadata snapshot and
+    returns only names.  The client's ``fetch_all_metadata`` (aiokafka is pinned)
+    returns that snapshot with the partitions.
+    """
+    cluster = await consumer._client.fetch_all_metadata()
+    return sorted(cluster.partitions_for_topic(topic) or ())
 
 
 @dataclass(frozen=True)

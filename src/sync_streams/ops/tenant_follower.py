@@ -31,6 +31,7 @@ from sync_streams.config.base import CONTEXT_KEY
 from sync_streams.config.messages import describe_errors
 from sync_streams.errors import ConfigError, SyncStreamsError
 from sync_streams.kafka.admin import bootstrap_servers
+from sync_streams.ops.kafka_io import partition_numbers
 from sync_streams.ops.tenant_messages import Removal, TenantEntry, TenantMessage, decode, merge
 from sync_streams.runtime.registry import TenantRegistry
 
@@ -140,9 +141,9 @@ class TenantFollower:
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _follow(self, consumer: AIOKafkaConsumer) -> None:
-        if self.topic not in await consumer.topics():
+        numbers = await partition_numbers(consumer, self.topic)
+        if not numbers:
             raise SyncStreamsError(f"topic {self.topic} does not exist (sync-streams topics apply)")
-        numbers = sorted(consumer.partitions_for_topic(self.topic) or ())
         partitions = [TopicPartition(self.topic, n) for n in numbers]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
