@@ -164,5 +164,5 @@ def test_provisioning_points_grafana_at_prometheus_and_the_dashboards() -> None:
     providers = yaml.safe_load((PROVISIONING / "dashboards" / "sync-streams.yml").read_text())
     (provider,) = providers["providers"]
     assert provider["type"] == "file"
-    assert provider["options"]["path"] == "/var/lib/grafana/dashboards"
+    assert provider["options"]["path"] == "/etc/grafana/dashboards"
     assert Path(REPO / "grafana" / "dashboards").is_dir()
