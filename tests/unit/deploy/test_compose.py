@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,9 +22,9 @@ import yaml
 from sync_streams.cli import build_parser
 from sync_streams.config.loader import validate_tenant_files
 from sync_streams.config.service import ServiceSettings
+from tests.support import compose as dc
 from tests.support.prometheus import REPO
 
-COMPOSE = REPO / "docker-compose.yml"
 WORKERS = ("worker-1", "worker-2")
 SERVICES = {
     "kafka",
@@ -36,47 +35,6 @@ SERVICES = {
     "sellsy-sandbox",
     "altior-sandbox",
 }
-_INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
-
-
-def interpolate(text: str, environ: dict[str, str]) -> str:
-    """Compose's ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?error}``."""
-
-    def value(match: re.Match[str]) -> str:
-        name, op, arg = match.group("name"), match.group("op"), match.group("arg") or ""
-        if name in environ and (environ[name] or op not in (":-", ":?")):
-            return environ[name]
-        if op in (":-", "-"):
-            return arg
-        if op in (":?", "?"):
-            raise KeyError(f"${{{name}}} is required: {arg}")
-        return ""
-
-    return _INTERPOLATION.sub(value, text.replace("$$", "\0")).replace("\0", "$")
-
-
-def _compose(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(
-        interpolate(COMPOSE.read_text(encoding="utf-8"), environ or {})
-    )
-    return data
-
-
-def _services() -> dict[str, dict[str, Any]]:
-    services: dict[str, dict[str, Any]] = _compose()["services"]
-    return services
-
-
-def _env(service: dict[str, Any]) -> dict[str, str]:
-    environment = service.get("environment") or {}
-    if isinstance(environment, list):
-        environment = dict(item.split("=", 1) for item in environment)
-    return {str(k): str(v) for k, v in environment.items()}
-
-
-def _mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
-    """(source, target) of each short-syntax volume."""
-    return [tuple(v.split(":")[:2]) for v in service.get("volumes") or []]  # type: ignore[misc]
 
 
 def _container_port(service: dict[str, Any], host_port: int) -> int:
@@ -87,40 +45,16 @@ def _container_port(service: dict[str, Any], host_port: int) -> int:
     raise AssertionError(f"host port {host_port} not published")
 
 
-def _config_contents() -> dict[str, str]:
-    return {name: c["content"] for name, c in _compose()["configs"].items() if "content" in c}
-
-
-def _mounted_configs(service: dict[str, Any]) -> dict[str, str]:
-    """Target path -> content of the inline configs a service mounts."""
-    contents = _config_contents()
-    return {c["target"]: contents[c["source"]] for c in service.get("configs") or []}
-
-
 def _tenant_files(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    tenants_dir = _env(service)["SYNC_STREAMS_TENANTS_DIR"]
-    return {
-        target: yaml.safe_load(content)
-        for target, content in _mounted_configs(service).items()
-        if target.startswith(f"{tenants_dir}/") and target.endswith((".yaml", ".yml"))
-    }
-
-
-def _command(service: dict[str, Any]) -> list[str]:
-    command = service["command"]
-    return shlex.split(command) if isinstance(command, str) else [str(c) for c in command]
-
-
-def _option(command: list[str], flag: str) -> str:
-    return command[command.index(flag) + 1]
+    return {target: yaml.safe_load(text) for target, text in dc.tenant_files(service).items()}
 
 
 def test_every_service_of_the_reference_deployment_is_there() -> None:
-    assert set(_services()) >= SERVICES
+    assert set(dc.services()) >= SERVICES
 
 
 def test_kafka_runs_in_kraft_mode_without_auto_created_topics() -> None:
-    kafka = _env(_services()["kafka"])
+    kafka = dc.env(dc.services()["kafka"])
     assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert "KAFKA_ZOOKEEPER_CONNECT" not in kafka
     assert kafka["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
@@ -128,10 +62,10 @@ def test_kafka_runs_in_kraft_mode_without_auto_created_topics() -> None:
 
 
 def test_every_mounted_host_file_or_folder_exists_in_the_repository() -> None:
-    compose = _compose()
+    compose = dc.compose()
     named = set(compose.get("volumes") or {})
     for name, service in compose["services"].items():
-        for source, target in _mounts(service):
+        for source, target in dc.mounts(service):
             if source.startswith((".", "/")):
                 assert (REPO / source).exists(), f"{name}: {source} -> {target} missing"
             else:
@@ -145,34 +79,34 @@ def test_every_mounted_host_file_or_folder_exists_in_the_repository() -> None:
 
 
 def test_published_ports_are_distinct_and_reach_the_right_container_ports() -> None:
-    services = _services()
+    services = dc.services()
     host_ports = [
         int(str(p).rpartition(":")[0]) for s in services.values() for p in s.get("ports") or []
     ]
     assert len(host_ports) == len(set(host_ports))
-    web_ports = {int(_env(services[w])["SYNC_STREAMS_WEB_PORT"]) for w in WORKERS}
+    web_ports = {int(dc.env(services[w])["SYNC_STREAMS_WEB_PORT"]) for w in WORKERS}
     assert web_ports == {6066}
     assert _container_port(services["worker-1"], 6066) == 6066
     assert _container_port(services["worker-2"], 6067) == 6066
     assert _container_port(services["prometheus"], 9090) == 9090
     assert _container_port(services["grafana"], 3000) == 3000
     for sandbox, port in (("sellsy-sandbox", 8081), ("altior-sandbox", 8082)):
-        command = _command(services[sandbox])
-        assert int(_option(command, "--port")) == _container_port(services[sandbox], port)
-        assert _option(command, "--host") == "0.0.0.0"
+        command = dc.command(services[sandbox])
+        assert int(dc.option(command, "--port")) == _container_port(services[sandbox], port)
+        assert dc.option(command, "--host") == "0.0.0.0"
 
 
 def test_every_command_line_is_accepted_by_the_sync_streams_parser() -> None:
     parser = build_parser()
-    for name, service in _services().items():
+    for name, service in dc.services().items():
         if service.get("image", "").startswith("sync-streams"):
-            parser.parse_args(_command(service))  # exits (fails the test) on a bad option
+            parser.parse_args(dc.command(service))  # exits (fails the test) on a bad option
             assert service.get("build") == "." or "build" not in service, name
 
 
 def test_workers_share_one_group_and_drain_gracefully() -> None:
-    services = _services()
-    envs = [_env(services[w]) for w in WORKERS]
+    services = dc.services()
+    envs = [dc.env(services[w]) for w in WORKERS]
     assert envs[0] == envs[1]
     assert envs[0]["SYNC_STREAMS_BROKER"] == "kafka://kafka:9092"
     assert envs[0]["SYNC_STREAMS_APP_ID"]
@@ -182,14 +116,14 @@ def test_workers_share_one_group_and_drain_gracefully() -> None:
         assert service.get("stop_signal", "SIGTERM") == "SIGTERM"
         assert int(str(service["stop_grace_period"]).rstrip("s")) >= 30
         assert "/healthz" in " ".join(service["healthcheck"]["test"])
-    data_volumes = {_mounts(services[w])[0][0] for w in WORKERS}
+    data_volumes = {dc.mounts(services[w])[0][0] for w in WORKERS}
     assert len(data_volumes) == 2, "each worker keeps its own local state"
 
 
 def test_the_worker_settings_in_the_environment_are_valid(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    environment = _env(_services()["worker-1"])
+    environment = dc.env(dc.services()["worker-1"])
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     settings = ServiceSettings.load()
@@ -201,33 +135,35 @@ def test_the_worker_settings_in_the_environment_are_valid(
 def test_the_trial_tenant_files_are_valid_with_their_secrets_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    worker = _services()["worker-1"]
-    environment = _env(worker)
+    worker = dc.services()["worker-1"]
+    environment = dc.env(worker)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    for target, content in _mounted_configs(worker).items():
+    for target, content in dc.mounted_configs(worker).items():
         if target.startswith(environment["SYNC_STREAMS_TENANTS_DIR"]):
             (tmp_path / Path(target).name).write_text(content, encoding="utf-8")
     report = validate_tenant_files([tmp_path], service=ServiceSettings.load())
     assert not report.problems, report.problems
     assert set(report.tenants) == {"acme-trial", "globex-trial"}
-    references = re.findall(r"env:(\w+)", "".join(_config_contents().values()))
+    references = re.findall(r"env:(\w+)", "".join(dc.config_contents().values()))
     assert set(references) <= set(environment), "a tenant secret is not given to the workers"
 
 
 def test_every_interpolated_variable_has_a_default_for_a_trial_run() -> None:
-    text = COMPOSE.read_text(encoding="utf-8")
-    for match in _INTERPOLATION.finditer(text):
+    text = dc.COMPOSE.read_text(encoding="utf-8")
+    for match in dc.INTERPOLATION.finditer(text):
         assert match.group("op") in (":-", "-"), f"{match.group(0)} needs a default"
 
 
 def test_the_sandboxes_hold_the_credentials_the_trial_tenants_use() -> None:
-    services = _services()
+    services = dc.services()
     worker = services["worker-1"]
-    secrets = _env(worker)
+    secrets = dc.env(worker)
     tenants = {t["tenant"]: t for t in _tenant_files(worker).values()}
-    sellsy_seed = json.loads(next(iter(_mounted_configs(services["sellsy-sandbox"]).values())))
-    altior_seed = yaml.safe_load(next(iter(_mounted_configs(services["altior-sandbox"]).values())))
+    sellsy_seed = json.loads(next(iter(dc.mounted_configs(services["sellsy-sandbox"]).values())))
+    altior_seed = yaml.safe_load(
+        next(iter(dc.mounted_configs(services["altior-sandbox"]).values()))
+    )
 
     accounts = sellsy_seed["accounts"]
     altior_keys = {t["name"]: t["api_key"] for t in altior_seed["tenants"]}
@@ -247,15 +183,15 @@ def test_the_sandboxes_hold_the_credentials_the_trial_tenants_use() -> None:
         ):
             parts = urlsplit(url)
             assert parts.hostname == service, url
-            assert parts.port == int(_option(_command(services[service]), "--port")), url
+            assert parts.port == int(dc.option(dc.command(services[service]), "--port")), url
 
 
 def test_prometheus_loads_the_rules_and_scrapes_every_worker() -> None:
-    services = _services()
+    services = dc.services()
     prometheus = services["prometheus"]
-    mounts = dict(_mounts(prometheus))
+    mounts = dict(dc.mounts(prometheus))
     assert mounts["./prometheus"] == "/etc/prometheus"
-    command = " ".join(_command(prometheus))
+    command = " ".join(dc.command(prometheus))
     assert "--config.file=/etc/prometheus/prometheus.yml" in command
     config = yaml.safe_load((REPO / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
     for rule_file in config["rule_files"]:
@@ -267,28 +203,28 @@ def test_prometheus_loads_the_rules_and_scrapes_every_worker() -> None:
         for target in static["targets"]
     }
     workers = {name for name in services if name.startswith("worker-")}
-    expected = {f"{w}:{_env(services[w])['SYNC_STREAMS_WEB_PORT']}" for w in workers}
+    expected = {f"{w}:{dc.env(services[w])['SYNC_STREAMS_WEB_PORT']}" for w in workers}
     assert targets == expected
     (job,) = config["scrape_configs"]
     assert job.get("metrics_path", "/metrics") == "/metrics"
 
 
 def test_grafana_gets_the_provisioning_and_the_dashboards_where_it_looks() -> None:
-    grafana = _services()["grafana"]
-    mounts = dict(_mounts(grafana))
+    grafana = dc.services()["grafana"]
+    mounts = dict(dc.mounts(grafana))
     assert mounts["./grafana/provisioning"] == "/etc/grafana/provisioning"
     providers = yaml.safe_load(
         (REPO / "grafana" / "provisioning" / "dashboards" / "sync-streams.yml").read_text()
     )
     assert mounts["./grafana/dashboards"] == providers["providers"][0]["options"]["path"]
-    home = _env(grafana)["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    home = dc.env(grafana)["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert (REPO / "grafana" / "dashboards" / Path(home).name).is_file()
     datasources = yaml.safe_load(
         (REPO / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
     )
     url = urlsplit(datasources["datasources"][0]["url"])
     assert url.hostname == "prometheus"
-    assert url.port == _container_port(_services()["prometheus"], 9090)
+    assert url.port == _container_port(dc.services()["prometheus"], 9090)
 
 
 def test_the_image_runs_the_cli_and_ships_what_the_services_need() -> None:
