@@ -9,7 +9,7 @@ metrics endpoints and its Kafka topology.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
@@ -18,7 +18,9 @@ from faust.web import Request, Response, View
 from sync_streams.config.service import ServiceSettings
 from sync_streams.kafka.declarations import Topology, load_topology
 from sync_streams.observability.metrics import CONTENT_TYPE_LATEST, WorkerMetrics
+from sync_streams.pipeline.agents import SyncComponents, install_sync
 from sync_streams.ports import free_port
+from sync_streams.runtime.registry import TenantRegistry
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Runtime:
     settings: ServiceSettings
     topology: Topology
     metrics: WorkerMetrics
+    tenants: TenantRegistry = field(default_factory=TenantRegistry)
+    sync: SyncComponents | None = None
 
 
 def create_app(
@@ -56,6 +60,38 @@ def create_app(
     app = faust.App(settings.app_id, **options)
     runtime = Runtime(settings=settings, topology=topology, metrics=WorkerMetrics())
     _install_health(app, runtime)
+    return app, runtime
+
+
+def create_worker(
+    settings: ServiceSettings,
+    *,
+    tenants: TenantRegistry | None = None,
+    topology: Topology | None = None,
+    poll_interval: float | None = None,
+    **faust_options: Any,
+) -> tuple[faust.App, Runtime]:
+    """A worker app with the sync installed: tables, the sync agent, the pollers.
+
+    ``poll_interval`` overrides the tenants' intervals (tests and benchmarks).
+    """
+    from sync_streams.flows.registry import kinds, sources_for
+
+    app, runtime = create_app(settings, topology=topology, **faust_options)
+    if tenants is not None:
+        runtime.tenants = tenants
+
+    runtime.sync = install_sync(
+        app,
+        topology=runtime.topology,
+        partitions=settings.topic_partitions,
+        metrics=runtime.metrics,
+        registry=runtime.tenants,
+        kinds=kinds,
+        sources_for=sources_for,
+        is_ready=lambda: is_ready(app),
+        poll_interval=poll_interval,
+    )
     return app, runtime
 
 

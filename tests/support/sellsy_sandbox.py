@@ -254,7 +254,7 @@ async def running_sellsy_sandbox_process(
     if seed_file is not None:
         args += ["--seed", str(seed_file)]
     log_path = Path(f"{db_path}.log")  # the child's stderr, read if it dies early
-    with log_path.open("ab") as log:  # noqa: ASYNC230 - opening a local file is instant
+    with log_path.open("ab") as log:
         process = await asyncio.create_subprocess_exec(
             *[sys.executable, "-m", "sync_streams", "sandbox", "sellsy", *args],
             stdout=asyncio.subprocess.DEVNULL,

@@ -30,8 +30,10 @@ def register(subparsers: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     import faust
 
-    from sync_streams.app import create_app
+    from sync_streams.app import create_worker
+    from sync_streams.config import load_tenants
     from sync_streams.config.service import ServiceSettings
+    from sync_streams.runtime.registry import TenantRegistry
 
     settings = ServiceSettings.load(
         args.settings,
@@ -43,7 +45,12 @@ def _run(args: argparse.Namespace) -> int:
         tenants_dir=args.tenants_dir,
         log_level=args.log_level,
     )
-    app, _runtime = create_app(settings)
+    registry = TenantRegistry()
+    if settings.tenants_dir.is_dir():
+        for config in load_tenants([settings.tenants_dir], service=settings).values():
+            registry.add(config)
+    print(f"worker {settings.app_id}: {len(registry.ids())} tenant(s) from {settings.tenants_dir}")
+    app, _runtime = create_worker(settings, tenants=registry)
     worker = faust.Worker(app, loglevel=settings.log_level.lower())
     worker.execute_from_commandline()
     return 0

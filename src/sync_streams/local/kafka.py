@@ -154,21 +154,43 @@ class LocalKafka:
         if not (data_dir / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
             fmt = subprocess.run(
-                [java, "-cp", classpath, f"-Dlog4j.configuration=file:{log4j}",
-                 "kafka.tools.StorageTool", "format", "-t", cluster_id,
-                 "-c", str(properties)],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                [
+                    java,
+                    "-cp",
+                    classpath,
+                    f"-Dlog4j.configuration=file:{log4j}",
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(properties),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if fmt.returncode != 0:
                 raise FatalError(f"formatting Kafka storage failed: {fmt.stderr.strip()[-500:]}")
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                [java, "-Xms256m", "-Xmx768m", "-XX:+UseG1GC",
-                 "-Djava.awt.headless=true", f"-Dlog4j.configuration=file:{log4j}",
-                 "-cp", classpath, "kafka.Kafka", str(properties)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    java,
+                    "-Xms256m",
+                    "-Xmx768m",
+                    "-XX:+UseG1GC",
+                    "-Djava.awt.headless=true",
+                    f"-Dlog4j.configuration=file:{log4j}",
+                    "-cp",
+                    classpath,
+                    "kafka.Kafka",
+                    str(properties),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         info = BrokerInfo(process.pid, port, controller_port)
         self._info_file.write_text(json.dumps(info.__dict__))
         self._wait_ready(process, info, timeout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import faust
@@ -28,6 +29,8 @@ from sync_streams.runtime.registry import TenantRegistry
 from sync_streams.runtime.tenant import FlowName, TenantRuntime
 
 log = logging.getLogger(__name__)
+
+DEFAULT_LOOKBACK = timedelta(seconds=30)
 
 FLOWS: tuple[FlowName, ...] = ("third_parties", "deals")
 
@@ -52,11 +55,17 @@ def install_sync(
     partitions: int,
     metrics: WorkerMetrics,
     registry: TenantRegistry,
-    kinds: list[KindSync],
+    kinds: Callable[[SyncTables], list[KindSync]],
     sources_for: SourcesFor,
     is_ready: Callable[[], bool],
     reconcile_every: float = 1.0,
+    poll_interval: float | None = None,
+    lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> SyncComponents:
+    """Declare the tables, the sync agent and the poller timer on ``app``.
+
+    ``poll_interval`` overrides every tenant's interval (tests and benchmarks only).
+    """
     tables = declare_faust_tables(app, partitions)
     publisher = FaustPublisher(app, partitions)
     dead_letter_topic = topology.name("deadletter")
@@ -65,7 +74,7 @@ def install_sync(
         await publisher.send_and_wait(dead_letter_topic, key, value)
 
     dead_letters = DeadLetterSink(publish_dead_letter, metrics)
-    handler = SyncHandler(registry, tables, kinds, metrics)
+    handler = SyncHandler(registry, tables, kinds(tables), metrics)
     router = ChangeRouter(tables, handler, dead_letters)
     change_topics = {
         "sellsy": topology.name("changes.sellsy"),
@@ -108,8 +117,9 @@ def install_sync(
                             read_cursor=tables.cursors.get,
                             dead_letters=dead_letters,
                             metrics=metrics,
+                            lookback=lookback,
                         ),
-                        interval=float(runtime.config.poll_interval_seconds),
+                        interval=poll_interval or float(runtime.config.poll_interval_seconds),
                     )
                 specs.append(pollers[key])
         return specs

@@ -101,8 +101,11 @@ class SyncHandler:
             raise StageFailure(f"no sync for {event.system} {event.entity}", stage="map")
         linked = await self._handle(runtime, kind, event)
         for waiting in self.parking.release(linked):
-            log.info("tenant=%s replaying %s now that its dependency is synced",
-                     event.tenant, waiting.event_id)  # fmt: skip
+            log.info(
+                "tenant=%s replaying %s now that its dependency is synced",
+                event.tenant,
+                waiting.event_id,
+            )
             await self.handle(waiting)
 
     async def _handle(
@@ -202,8 +205,11 @@ class SyncHandler:
         }, resolution.conflict
 
 
-_OUTCOME_LABEL: dict[Outcome, str] = {Outcome.DUPLICATE: "duplicate", Outcome.ECHO: "echo",
-                                      Outcome.STALE: "stale"}  # fmt: skip
+_OUTCOME_LABEL: dict[Outcome, str] = {
+    Outcome.DUPLICATE: "duplicate",
+    Outcome.ECHO: "echo",
+    Outcome.STALE: "stale",
+}
 
 
 def _sync(record: SideRecord, *, written: bool, read_hash: str | None = None) -> SideSync:

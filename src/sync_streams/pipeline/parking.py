@@ -47,6 +47,7 @@ class ParkingLot:
             if parked is None or not parked.events:
                 continue
             self.tables.parked.put(key, Parked())
-            released.extend(ChangeEvent.from_json_value(e).with_origin("requeue")
-                            for e in parked.events)  # fmt: skip
+            released.extend(
+                ChangeEvent.from_json_value(e).with_origin("requeue") for e in parked.events
+            )
         return released

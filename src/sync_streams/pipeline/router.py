@@ -72,9 +72,12 @@ class ChangeRouter:
         except SyncStreamsError as exc:
             stage = getattr(exc, "stage", None) or "write"
             await self.dead_letters.send(
-                exc, tenant=event.tenant, stage=stage, original=event,
+                exc,
+                tenant=event.tenant,
+                stage=stage,
+                original=event,
                 attempts=int(getattr(exc, "attempts", 1)),
-            )  # fmt: skip
+            )
 
     async def _on_marker(self, tenant: str | None, payload: object, raw: bytes) -> None:
         try:

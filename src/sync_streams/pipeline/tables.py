@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import faust
 from pydantic import BaseModel, TypeAdapter
 
 from sync_streams.pipeline.state import IdLink, RecordState
@@ -98,10 +99,9 @@ def declare_faust_tables(app: Any, partitions: int) -> SyncTables:
             name,
             default=None,
             partitions=partitions,
-            key_type=str,
-            value_type=bytes,
-            key_serializer="json",
-            value_serializer="raw",
+            schema=faust.Schema(
+                key_type=str, value_type=bytes, key_serializer="json", value_serializer="raw"
+            ),
         )
         for name in TABLE_NAMES
     ]

@@ -66,3 +66,18 @@ def advance(cursor: datetime | None, seen: Iterable[datetime | None]) -> datetim
         if stamp is not None and (newest is None or stamp > newest):
             newest = stamp
     return newest
+
+
+def next_cursor(
+    cursor: datetime | None, seen: Iterable[datetime | None], started: datetime
+) -> datetime | None:
+    """The cursor after a poll that began at ``started``.
+
+    The newest timestamp read, but never past the listing's start: a record edited
+    while the listing ran (its new timestamp is after ``started``) may have been
+    read at its old version, so the next window must include it.  Never backwards.
+    """
+    newest = advance(None, seen)
+    if newest is None:
+        return cursor
+    return advance(cursor, [min(newest, started)])

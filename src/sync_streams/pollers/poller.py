@@ -22,7 +22,13 @@ from sync_streams.errors import MalformedRecordError, SyncStreamsError
 from sync_streams.kafka.publisher import Publisher
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.deadletters import DeadLetterSink
-from sync_streams.pollers.cursor import CursorMarker, advance, cursor_key, window_start
+from sync_streams.pollers.cursor import (
+    CursorMarker,
+    advance,
+    cursor_key,
+    next_cursor,
+    window_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +130,7 @@ class Poller:
         self.metrics.polled.labels(self.tenant, self.source.system, self.source.entity).inc(
             result.events
         )
-        return await self._send_marker(advance(cursor, stamps), result, started)
+        return await self._send_marker(next_cursor(cursor, stamps, started), result, started)
 
     async def _send_marker(
         self, cursor: datetime | None, result: PollResult, started: datetime
@@ -164,7 +170,10 @@ class Poller:
                 ).inc()
                 log.warning(
                     "poll failed tenant=%s %s/%s (%s); retry in %.0f s",
-                    self.tenant, self.source.system, self.source.entity,
-                    exc if isinstance(exc, SyncStreamsError) else repr(exc), delay,
-                )  # fmt: skip
+                    self.tenant,
+                    self.source.system,
+                    self.source.entity,
+                    exc if isinstance(exc, SyncStreamsError) else repr(exc),
+                    delay,
+                )
             await asyncio.sleep(delay)

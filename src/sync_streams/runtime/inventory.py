@@ -49,6 +49,7 @@ def fold(name: str) -> str:
 @dataclass
 class Inventory:
     sellsy_fields: list[SellsyField] = field(default_factory=list)
+    sellsy_field_definitions: list[Any] = field(default_factory=list)
     pipelines: list[SellsyPipeline] = field(default_factory=list)
     establishments: dict[str, int] = field(default_factory=dict)
     users: list[str] = field(default_factory=list)
@@ -92,7 +93,8 @@ class Inventory:
 async def read_inventory(sellsy: Any, altior: Any) -> Inventory:
     """Ask both APIs what exists (about a dozen calls per tenant start)."""
     inventory = Inventory()
-    for definition in await sellsy.search_custom_fields():
+    inventory.sellsy_field_definitions = list(await sellsy.search_custom_fields())
+    for definition in inventory.sellsy_field_definitions:
         names = {n for n in (definition.name, definition.code) if n}
         for name in names:
             inventory.sellsy_fields.append(SellsyField(definition.id, name, definition.type))

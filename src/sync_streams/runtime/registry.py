@@ -54,6 +54,17 @@ class TenantRegistry:
             self._pacers[account_id] = QuotaPacer(self.sellsy_per_second)
         return self._pacers[account_id]
 
+    def add(self, config: TenantConfig) -> TenantRuntime:
+        """Register a tenant at start-up (no previous runtime to close)."""
+        if config.tenant in self._tenants:
+            raise ValueError(f"tenant {config.tenant} is already registered")
+        runtime = build_runtime(
+            config, sellsy_pacer=self._pacer(config.sellsy.account_id), transport=self.transport
+        )
+        self._tenants[config.tenant] = runtime
+        self.version += 1
+        return runtime
+
     async def upsert(self, config: TenantConfig) -> TenantRuntime:
         old = self._tenants.get(config.tenant)
         if old is not None and old.config == config:

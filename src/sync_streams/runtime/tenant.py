@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import httpx
 
 from sync_streams.altior import AltiorClient
 from sync_streams.config import TenantConfig, check_against_apis
-from sync_streams.errors import SyncStreamsError
+from sync_streams.errors import ConfigError, SyncStreamsError
 from sync_streams.http.pacing import QuotaPacer
+from sync_streams.pipeline.filters import FilterFields, resolve_filter_fields
+from sync_streams.pipeline.mapping import MappingConfig
 from sync_streams.runtime.inventory import Inventory, read_inventory
 from sync_streams.sellsy import SellsyClient
 
@@ -38,6 +41,14 @@ class TenantRuntime:
     disabled: dict[str, str] = field(default_factory=dict)
     """flow -> why it is off (configuration names the APIs do not know)."""
     warnings: tuple[str, ...] = ()
+    filter_fields: FilterFields = field(default_factory=FilterFields)
+    establishment_id: int | None = None
+    adapters_cache: dict[str, object] = field(default_factory=dict)
+    """Per-kind side adapters, built once per inventory (see ``flows``)."""
+
+    @cached_property
+    def mapping(self) -> MappingConfig:
+        return MappingConfig.from_tenant(self.config)
 
     @property
     def tenant(self) -> str:
@@ -80,6 +91,16 @@ class TenantRuntime:
             self.disabled[flow] = "; ".join(lines) or "configuration does not match the APIs"
             for line in lines:
                 log.error("tenant %s: %s flow disabled: %s", self.tenant, flow, line)
+        try:
+            self.filter_fields = resolve_filter_fields(
+                self.config, inventory.sellsy_field_definitions
+            )
+        except ConfigError as exc:
+            reason = "; ".join(exc.problems)
+            self.disabled["third_parties"] = self.disabled.get("third_parties") or reason
+            log.error("tenant %s: third_parties flow disabled: %s", self.tenant, reason)
+        self.establishment_id = inventory.establishment_id(self.config.altior.establishment)
+        self.adapters_cache = {}
         self.warnings = tuple(report.warnings)
         for warning in self.warnings:
             log.warning("tenant %s: %s", self.tenant, warning)

@@ -28,8 +28,9 @@ def _worker(kafka_url: str, prefix: str, data_dir: Path) -> tuple[faust.App, Any
     )
     topology = load_topology(prefix=prefix, partitions=2)
     app, _runtime = create_app(settings, topology=topology, web_enabled=False)
-    topic = app.topic(topology.name("changes.sellsy"), key_type=str, value_type=bytes,
-                      value_serializer="raw")  # fmt: skip
+    topic = app.topic(
+        topology.name("changes.sellsy"), key_type=str, value_type=bytes, value_serializer="raw"
+    )
     seen = app.Table("events-per-tenant", default=int, partitions=2)
 
     @app.agent(topic, concurrency=1)

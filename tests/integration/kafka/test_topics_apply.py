@@ -52,9 +52,11 @@ async def test_second_apply_is_a_no_op_and_keeps_data(
     assert sorted(again.unchanged) == sorted(t.full_name for t in topology.topics)
 
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
+        topic,
+        bootstrap_servers=kafka_bootstrap,
+        auto_offset_reset="earliest",
         group_id=f"{unique_prefix}-reader",
-    )  # fmt: skip
+    )
     await consumer.start()
     try:
         batch = await consumer.getmany(timeout_ms=10000)
@@ -105,8 +107,17 @@ def test_cli_apply_exits_non_zero_on_drift_when_asked(
     assert first.func(first) == 0
     assert "created" in capsys.readouterr().out
     second = parser.parse_args(
-        ["topics", "apply", "--broker", kafka_url, "--prefix", unique_prefix,
-         "--partitions", "16", "--fail-on-drift"]
-    )  # fmt: skip
+        [
+            "topics",
+            "apply",
+            "--broker",
+            kafka_url,
+            "--prefix",
+            unique_prefix,
+            "--partitions",
+            "16",
+            "--fail-on-drift",
+        ]
+    )
     assert second.func(second) == 1
     assert "DRIFT" in capsys.readouterr().out

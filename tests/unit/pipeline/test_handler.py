@@ -49,8 +49,14 @@ class FakeSystem:
 
     def record(self, record_id: str) -> SideRecord:
         fields = self.records[record_id]
-        return SideRecord(record_id, "thing", dict(fields), content_hash(fields),
-                          self.versions[record_id], dict(fields))  # fmt: skip
+        return SideRecord(
+            record_id,
+            "thing",
+            dict(fields),
+            content_hash(fields),
+            self.versions[record_id],
+            dict(fields),
+        )
 
     def edit(self, record_id: str, **changes: Any) -> ChangeEvent:
         self.records.setdefault(record_id, {}).update(changes)
@@ -60,15 +66,25 @@ class FakeSystem:
     def event(self, record_id: str) -> ChangeEvent:
         rec = self.record(record_id)
         return ChangeEvent(
-            tenant="acme-prod", system=self.system, entity="thing", source_id=record_id,
-            source_updated_at=rec.version, content_hash=rec.hash, snapshot=rec.fields,
+            tenant="acme-prod",
+            system=self.system,
+            entity="thing",
+            source_id=record_id,
+            source_updated_at=rec.version,
+            content_hash=rec.hash,
+            snapshot=rec.fields,
             observed_at=self.clock.now,
-        )  # fmt: skip
+        )
 
     # SideAdapter
     def view(self, event: ChangeEvent) -> SideRecord:
-        return SideRecord(event.source_id, event.entity, dict(event.snapshot),
-                          event.content_hash, event.source_updated_at)  # fmt: skip
+        return SideRecord(
+            event.source_id,
+            event.entity,
+            dict(event.snapshot),
+            event.content_hash,
+            event.source_updated_at,
+        )
 
     async def read(self, record_id: str, entity: str) -> SideRecord | None:
         return self.record(record_id) if record_id in self.records else None
@@ -134,8 +150,13 @@ class World:
         self.runtime = Runtime()
         self.tables = SyncTables.in_memory()
         self.metrics = WorkerMetrics()
-        self.handler = SyncHandler({"acme-prod": self.runtime}, self.tables,  # type: ignore[arg-type]
-                                   [self.kind], self.metrics, clock=lambda: self.clock.now)  # type: ignore[list-item]  # fmt: skip
+        self.handler = SyncHandler(
+            {"acme-prod": self.runtime},
+            self.tables,  # type: ignore[arg-type]
+            [self.kind],
+            self.metrics,
+            clock=lambda: self.clock.now,
+        )  # type: ignore[list-item]
 
     async def poll_everything(self) -> None:
         """Every record of both systems re-read, as overlapping poll windows do."""

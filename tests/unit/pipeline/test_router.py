@@ -40,15 +40,20 @@ def _router(handler: Handler) -> tuple[ChangeRouter, SyncTables, RecordingPublis
 
 def _event(tenant: str = "acme-prod") -> ChangeEvent:
     return ChangeEvent.from_snapshot(
-        tenant=tenant, system="sellsy", entity="company", source_id=1,
-        snapshot={"name": "Dupré"}, observed_at=T0,
-    )  # fmt: skip
+        tenant=tenant,
+        system="sellsy",
+        entity="company",
+        source_id=1,
+        snapshot={"name": "Dupré"},
+        observed_at=T0,
+    )
 
 
 async def test_marker_stores_cursor_and_never_moves_it_back() -> None:
     router, tables, _ = _router(Handler())
-    marker = CursorMarker(tenant="acme-prod", system="sellsy", entity="company",
-                          cursor=T0, polled_at=T0)  # fmt: skip
+    marker = CursorMarker(
+        tenant="acme-prod", system="sellsy", entity="company", cursor=T0, polled_at=T0
+    )
     older = marker.model_copy(update={"cursor": datetime(2020, 1, 1, tzinfo=UTC)})
     await router.on_message(b"acme-prod", marker.to_bytes())
     await router.on_message(b"acme-prod", older.to_bytes())
@@ -71,8 +76,10 @@ async def test_garbage_and_wrong_shapes_are_dead_lettered_with_reason() -> None:
     await router.on_message(b"globex", _event("acme-prod").to_bytes())
     letters = [DeadLetter.from_bytes(m.value) for m in publisher.on("dlq")]
     assert [(d.tenant, d.stage) for d in letters] == [
-        ("acme-prod", "decode"), ("acme-prod", "decode"), ("globex", "decode"),
-    ]  # fmt: skip
+        ("acme-prod", "decode"),
+        ("acme-prod", "decode"),
+        ("globex", "decode"),
+    ]
     assert letters[0].reason == "message is not valid JSON"
     assert letters[1].field == "entity"
     assert letters[2].field == "tenant"

@@ -128,3 +128,14 @@ async def test_failed_publish_keeps_the_cursor() -> None:
     with pytest.raises(ConnectionError):
         await poller.poll_once()
     assert poller.current_cursor() == T0
+
+
+def test_cursor_never_passes_the_start_of_the_listing() -> None:
+    from sync_streams.pollers.cursor import next_cursor
+
+    started = T0 + timedelta(minutes=1)
+    edited_during_listing = started + timedelta(seconds=3)
+    assert next_cursor(T0, [T0 + timedelta(seconds=5), edited_during_listing], started) == started
+    assert next_cursor(T0, [T0 + timedelta(seconds=5)], started) == T0 + timedelta(seconds=5)
+    assert next_cursor(T0, [], started) == T0
+    assert next_cursor(T0, [T0 - timedelta(hours=1)], started) == T0

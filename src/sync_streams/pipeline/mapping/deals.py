@@ -52,14 +52,22 @@ def _status(raw: str | None, known: Mapping[str, str]) -> str | None:
     return known.get(raw.lower(), raw.lower())  # a new status is carried, never guessed
 
 
+def _amount(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(value, currency): a currency without an amount means nothing and is dropped."""
+    amount = mapping(record, "amount")
+    value = money(amount.get("value"), "amount.value") if amount else None
+    currency = text(record, "amount.currency")
+    return value, (currency if value is not None else None)
+
+
 def sellsy_opportunity_to_common(record: Mapping[str, Any]) -> dict[str, Any]:
     timestamp(record, "created")
     timestamp(record, "updated_status")
-    amount = mapping(record, "amount")
+    value, currency = _amount(record)
     return {
         "name": text(record, "name"),
-        "amount": money(amount.get("value"), "amount.value") if amount else None,
-        "currency": text(record, "amount.currency"),
+        "amount": value,
+        "currency": currency,
         "status": _status(text(record, "status"), SELLSY_STATUS_TO_COMMON),
         "pipeline": text(record, "pipeline.name"),
         "step": text(record, "step.name"),
@@ -70,12 +78,12 @@ def altior_affaire_to_common(record: Mapping[str, Any], config: MappingConfig) -
     timestamp(record, "updated_at")
     timestamp(record, "closed_at")
     integer(record, "third_party_id")
-    amount = mapping(record, "amount")
+    value, currency = _amount(record)
     custom = mapping(record, "custom_fields") or {}
     return {
         "name": text(record, "name"),
-        "amount": money(amount.get("value"), "amount.value") if amount else None,
-        "currency": text(record, "amount.currency"),
+        "amount": value,
+        "currency": currency,
         "status": _status(text(record, "status"), {s: s for s in ALTIOR_STATUSES}),
         "pipeline": _custom_text(custom, config.pipeline_field),
         "step": _custom_text(custom, config.step_field),

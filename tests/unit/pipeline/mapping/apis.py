@@ -17,6 +17,8 @@ from sync_streams.pipeline.mapping import PipelineCatalog
 from sync_streams.sandboxes.altior.merge import apply_changes, dedupe_channels
 
 CHANNELS = ("emails", "phones", "urls")
+ACCOUNT_CURRENCY = "EUR"
+"""A Sellsy opportunity's currency is its account's: not writable."""
 
 
 def altior_store(record: Mapping[str, Any] | None, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def sellsy_store(
     """``record`` after a PUT of ``body`` (a POST when ``record`` is None).
 
     Opportunities: ``pipeline``/``step`` ids are read back as ``{id, name}`` from
-    ``catalog``, and the amount keeps the record's currency (not writable).
+    ``catalog``; the amount keeps the record's currency, else the account's.
     """
     result: dict[str, Any] = copy.deepcopy(dict(record or {"id": 1}))
     for key, value in body.items():
@@ -73,7 +75,8 @@ def sellsy_store(
             steps = [s for p in catalog.pipelines for s in p.steps if s.id == value]
             result[key] = {"id": value, "name": steps[0].name}
         elif key == "amount":
-            result[key] = {"value": value, "currency": (result.get("amount") or {}).get("currency")}
+            currency = (result.get("amount") or {}).get("currency") or ACCOUNT_CURRENCY
+            result[key] = {"value": value, "currency": currency}
         else:
             result[key] = value
     return result

@@ -1,0 +1,42 @@
+"""Turn API models into ``SideRecord``s exactly as the pollers see them.
+
+Pollers and writers must fingerprint a record the same way, or echo suppression
+cannot recognise our own writes: both go through ``sellsy_record`` /
+``altior_record`` here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from sync_streams.domain.envelope import System
+from sync_streams.pipeline.filters import FilterFields
+from sync_streams.pipeline.mapping import MappingConfig, source_version, sync_hash, to_common
+from sync_streams.pipeline.sides import SideRecord
+
+
+def snapshot_of(model: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """The JSON snapshot of an API model (unknown fields kept, aliases as the API spells them)."""
+    if isinstance(model, dict):
+        return model
+    return model.model_dump(mode="json", by_alias=True)
+
+
+def side_record(
+    system: System,
+    entity: str,
+    record_id: str | int,
+    snapshot: dict[str, Any],
+    mapping: MappingConfig,
+    flags: FilterFields,
+) -> SideRecord:
+    return SideRecord(
+        id=str(record_id),
+        entity=entity,
+        fields=to_common(system, entity, snapshot, mapping),
+        hash=sync_hash(system, entity, snapshot, mapping, flags.for_entity(entity)),
+        version=source_version(system, entity, snapshot),
+        snapshot=snapshot,
+    )

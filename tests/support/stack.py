@@ -1,0 +1,238 @@
+"""A whole sync stack for end-to-end tests: real Kafka, both sandboxes over HTTP,
+a real Faust worker in this process, and tenants configured like an integrator would.
+
+    async with sync_stack(kafka_url, prefix, tmp_path) as stack:
+        tenant = await stack.add_tenant("acme-prod")
+        await stack.start_worker()
+        ...
+
+Secrets go through environment variables referenced by the tenant file, exactly
+as in production; ``Stack.secrets`` lists their values for leak checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import textwrap
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faust
+import httpx
+from pydantic import SecretStr
+
+from sync_streams.altior import AltiorClient
+from sync_streams.app import Runtime, create_worker
+from sync_streams.config import ServiceSettings, TenantConfig, load_tenant
+from sync_streams.kafka.admin import apply_topology
+from sync_streams.kafka.declarations import load_topology
+from sync_streams.ports import free_port
+from sync_streams.runtime.registry import TenantRegistry
+from sync_streams.sellsy import SellsyClient
+from tests.support.altior_sandbox import AltiorSandbox, altior_sandbox
+from tests.support.sellsy_sandbox import SandboxHandle, running_sellsy_sandbox
+
+PARTITIONS = 4
+
+
+@dataclass
+class Tenant:
+    """One configured tenant and direct API access to its two systems (as its users)."""
+
+    id: str
+    config: TenantConfig
+    sellsy_account: int
+    sellsy: SellsyClient
+    altior_key: str
+    altior: AltiorClient
+
+    async def sellsy_flag_field(self, name: str = "Synchronisation Altior") -> int:
+        for definition in await self.sellsy.search_custom_fields():
+            if definition.name == name:
+                return definition.id
+        raise AssertionError(f"no custom field {name!r}")
+
+
+@dataclass
+class Stack:
+    kafka_url: str
+    prefix: str
+    directory: Path
+    sellsy_sandbox: SandboxHandle
+    altior_sandbox: AltiorSandbox
+    exit: AsyncExitStack
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)
+    app: faust.App | None = None
+    runtime: Runtime | None = None
+    poll_interval: float = 1.0
+
+    async def add_tenant(self, tenant_id: str, *, overrides: str = "", **flows: Any) -> Tenant:
+        client_id, client_secret, account_id = await self.sellsy_sandbox.create_account(
+            f"Compte {tenant_id}", per_second=1000
+        )
+        altior_key = await self.altior_sandbox.create_tenant(f"Altior {tenant_id}")
+        env = tenant_id.upper().replace("-", "_")
+        os.environ[f"SELLSY_SECRET_{env}"] = client_secret
+        os.environ[f"ALTIOR_KEY_{env}"] = altior_key
+        self.secrets += [client_secret, altior_key]
+        path = self.directory / f"{tenant_id}.yaml"
+        path.write_text(
+            tenant_yaml(
+                tenant_id,
+                sellsy_url=self.sellsy_sandbox.base_url,
+                token_url=self.sellsy_sandbox.token_url,
+                client_id=client_id,
+                account_id=account_id,
+                altior_url=self.altior_sandbox.api_url,
+                env=env,
+                **flows,
+            )
+            + textwrap.dedent(overrides)
+        )
+        config = load_tenant(path)
+        tenant = Tenant(
+            id=tenant_id,
+            config=config,
+            sellsy_account=account_id,
+            sellsy=SellsyClient(
+                base_url=self.sellsy_sandbox.base_url,
+                token_url=self.sellsy_sandbox.token_url,
+                client_id=client_id,
+                client_secret=SecretStr(client_secret),
+            ),
+            altior_key=altior_key,
+            altior=AltiorClient(
+                self.altior_sandbox.api_url, SecretStr(altior_key), user_login="claire.martin"
+            ),
+        )
+        self.exit.push_async_callback(tenant.sellsy.aclose)
+        self.exit.push_async_callback(tenant.altior.aclose)
+        self.tenants[tenant_id] = tenant
+        return tenant
+
+    async def start_worker(self) -> Runtime:
+        settings = ServiceSettings.load(
+            broker=self.kafka_url,
+            app_id=self.prefix,
+            web_port=free_port(),
+            data_dir=self.directory / "worker",
+            topic_partitions=PARTITIONS,
+        )
+        registry = TenantRegistry()
+        for tenant in self.tenants.values():
+            registry.add(tenant.config)
+        topology = load_topology(prefix=self.prefix, partitions=PARTITIONS)
+        self.app, self.runtime = create_worker(
+            settings, tenants=registry, topology=topology, poll_interval=self.poll_interval
+        )
+        await self.app.start()
+        self.exit.push_async_callback(self.stop_worker)
+        await wait_for(lambda: all(t.ready for t in registry), "tenants ready", limit=60)
+        return self.runtime
+
+    async def stop_worker(self) -> None:
+        if self.app is not None:
+            app, self.app = self.app, None
+            await app.stop()
+
+    def metric(self, name: str, **labels: str) -> float:
+        assert self.runtime is not None
+        value = self.runtime.metrics.registry.get_sample_value(name, labels)
+        return float(value or 0.0)
+
+
+def tenant_yaml(
+    tenant_id: str,
+    *,
+    sellsy_url: str,
+    token_url: str,
+    client_id: str,
+    account_id: int,
+    altior_url: str,
+    env: str,
+    export_to_sellsy: bool = True,
+    import_from_sellsy: bool = True,
+    company_filter_field: str | None = "Synchronisation Altior",
+    contact_filter_field: str | None = "Synchronisation Altior",
+) -> str:
+    def flag(value: str | None) -> str:
+        return "null" if value is None else value
+
+    return textwrap.dedent(f"""\
+        tenant: {tenant_id}
+        client: ACME
+        environment: test
+        integration_referent: "Jeanne Martin <jeanne.martin@example.com>"
+        altior:
+          api_url: {altior_url}
+          api_key: env:ALTIOR_KEY_{env}
+          reference_user: sync.sellsy
+          establishment: ACME Lyon
+          external_reference: {{codification: EXTERNAL, key: SELLSY, name: Sellsy}}
+        sellsy:
+          account_id: "{account_id}"
+          client_id: {client_id}
+          client_secret: env:SELLSY_SECRET_{env}
+          api_url: {sellsy_url}
+          token_url: {token_url}
+        third_parties:
+          export_to_sellsy: {str(export_to_sellsy).lower()}
+          import_from_sellsy: {str(import_from_sellsy).lower()}
+          company_filter_field: {flag(company_filter_field)}
+          contact_filter_field: {flag(contact_filter_field)}
+          init: {{export_all: true, import_all: true, match_on_siret: true}}
+          mapping:
+            email_type: Principal
+            civility: {{mr: M, mrs: Mme, ms: Mme}}
+            phone_types: {{phone: Fixe, fax: Fax, mobile: Portable}}
+            website_url_type: Site web
+        deals:
+          export_to_sellsy: false
+          import_from_sellsy: false
+          opportunity_filter_field: null
+          pipeline_field: Workflow
+          step_field: Etape
+          init: {{import_all: false}}
+          import_triggers: []
+          on_quote_created: []
+          on_order_created: []
+          on_deal_closed: []
+        """)
+
+
+async def wait_for(
+    predicate: Callable[[], bool | Awaitable[bool]], what: str, *, limit: float = 60.0
+) -> None:
+    """Poll ``predicate`` until true; fail naming ``what`` after ``limit`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while True:
+        result = predicate()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.25)
+
+
+@asynccontextmanager
+async def sync_stack(kafka_url: str, prefix: str, directory: Path) -> AsyncIterator[Stack]:
+    directory.mkdir(parents=True, exist_ok=True)
+    await apply_topology(kafka_url, load_topology(prefix=prefix, partitions=PARTITIONS))
+    async with AsyncExitStack() as exit_stack:
+        sellsy = await exit_stack.enter_async_context(
+            running_sellsy_sandbox(directory / "sellsy.db")
+        )
+        altior = await exit_stack.enter_async_context(altior_sandbox(directory / "altior.db"))
+        stack = Stack(kafka_url, prefix, directory, sellsy, altior, exit_stack)
+        yield stack
+
+
+__all__ = ["Stack", "Tenant", "httpx", "sync_stack", "wait_for"]
