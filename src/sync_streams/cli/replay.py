@@ -18,14 +18,20 @@ from sync_streams.ops.replay import ReplayReport, ReplaySelection, TopicProgress
 from sync_streams.ops.timespec import show
 
 
+def horizon(progress: TopicProgress) -> str:
+    """How far back this partition lets a replay go."""
+    if progress.retained_since is None:
+        return "no message retained"
+    if progress.first_offset > 0:
+        return f"retention keeps messages since {show(progress.retained_since)}"
+    return f"oldest message {show(progress.retained_since)} (retention dropped none yet)"
+
+
 def _progress(progress: TopicProgress) -> None:
     where = f"{progress.topic}[{progress.partition}]"
     if progress.scanned == 0 and not progress.done:
-        print(
-            f"{where}: retention keeps messages since {show(progress.retained_since)}; "
-            f"{progress.to_scan} message(s) to scan",
-            file=sys.stderr,
-        )
+        print(f"{where}: {horizon(progress)}; {progress.to_scan} message(s) to scan",
+              file=sys.stderr)  # fmt: skip
         return
     state = "done" if progress.done else "..."
     print(
@@ -52,9 +58,8 @@ def summary(report: ReplayReport) -> list[str]:
         )
     for t in report.beyond_retention():
         lines.append(
-            f"note: {t.topic}[{t.partition}] only keeps messages since "
-            f"{show(t.retained_since)} (retention): older changes cannot be replayed; "
-            "run an init job to resynchronise further back"
+            f"note: {t.topic}[{t.partition}]: {horizon(t)}: older changes cannot be "
+            "replayed; run an init job to resynchronise further back"
         )
     return lines
 

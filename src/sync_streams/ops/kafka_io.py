@@ -149,10 +149,15 @@ async def read_spans(
             raise FatalError(f"reading {where} made no progress for {stall_seconds:.0f}s")
 
 
-async def earliest_time(consumer: AIOKafkaConsumer, tp: TopicPartition) -> datetime | None:
-    """Timestamp of the oldest retained message of ``tp`` (None when it is empty)."""
+async def oldest_retained(
+    consumer: AIOKafkaConsumer, tp: TopicPartition
+) -> tuple[int, datetime | None]:
+    """Log start offset of ``tp`` and the timestamp of its oldest message (None: empty).
+
+    A start offset above 0 means retention (or a records deletion) dropped older data.
+    """
     span = (await spans(consumer, [tp]))[tp]
     async with aclosing(read_spans(consumer, {tp: span})) as records:
         async for record in records:
-            return from_millis(record.timestamp)
-    return None
+            return span.start, from_millis(record.timestamp)
+    return span.start, None

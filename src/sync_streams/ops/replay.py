@@ -26,7 +26,7 @@ from sync_streams.errors import SyncStreamsError
 from sync_streams.kafka.declarations import Topology
 from sync_streams.kafka.partitioning import partition_of
 from sync_streams.ops.kafka_io import (
-    earliest_time,
+    oldest_retained,
     partitions_of,
     read_spans,
     reader,
@@ -95,6 +95,8 @@ class TopicProgress:
     unreadable: int = 0
     retained_since: datetime | None = None
     """Timestamp of the oldest message retention still keeps in this partition."""
+    first_offset: int = 0
+    """Log start offset: above 0, retention already dropped older messages."""
     done: bool = False
 
     def count(self, skip: Skip) -> None:
@@ -124,9 +126,13 @@ class ReplayReport:
         return sum(t.scanned for t in self.topics)
 
     def beyond_retention(self) -> list[TopicProgress]:
-        """Topics whose oldest retained message is newer than ``--since``."""
+        """Topics where retention already dropped messages newer than ``--since``."""
         since = self.selection.since
-        return [t for t in self.topics if t.retained_since is not None and t.retained_since > since]
+        return [
+            t
+            for t in self.topics
+            if t.first_offset > 0 and (t.retained_since is None or t.retained_since > since)
+        ]
 
 
 Progress = Callable[[TopicProgress], None]
@@ -152,7 +158,7 @@ async def replay(
             tp = partitions[partition_of(selection.tenant, len(partitions))]
             progress = TopicProgress(topic, tp.partition)
             report.topics.append(progress)
-            progress.retained_since = await earliest_time(consumer, tp)
+            progress.first_offset, progress.retained_since = await oldest_retained(consumer, tp)
             span = (await spans(consumer, [tp], selection.since))[tp]
             progress.to_scan = span.size
             notify(progress)
