@@ -71,7 +71,7 @@ def test_list_shows_a_tenants_dead_letters_newest_last(
     assert len(rows) == 4
     assert all("acme-prod" in row for row in rows)
     assert "legal_france.siret" in rows[0] and "SIRET invalide" in rows[0]
-    assert letters["acme-old"].event_id in rows[0]
+    assert (letters["acme-old"].event_id or "?") in rows[0]
     assert "4 dead letter(s) match" in captured.err
 
     assert _dlq(kafka_url, unique_prefix, "list") == 0
