@@ -31,8 +31,9 @@ from sync_streams.config.base import CONTEXT_KEY
 from sync_streams.config.messages import describe_errors
 from sync_streams.errors import ConfigError, SyncStreamsError
 from sync_streams.kafka.admin import bootstrap_servers
+from sync_streams.kafka.declarations import Topology
 from sync_streams.ops.kafka_io import partition_numbers
-from sync_streams.ops.tenant_messages import Removal, TenantEntry, TenantMessage, decode, merge
+from sync_streams.ops.tenant_messages import TenantEntry, TenantMessage, decode, fold
 from sync_streams.runtime.registry import TenantRegistry
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,15 @@ class TenantFollower:
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
+    @classmethod
+    def for_worker(
+        cls, registry: TenantRegistry, settings: ServiceSettings, topology: Topology
+    ) -> TenantFollower:
+        """The follower of a worker: its broker, its topic prefix, its tenants directory."""
+        return cls(
+            registry, broker=settings.broker, topic=topology.name("tenants"), service=settings
+        )
+
     @property
     def ready(self) -> bool:
         """Caught up with the topic as it was at start: every known tenant is applied."""
@@ -148,28 +158,24 @@ class TenantFollower:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
-        catching_up = not self.ready
-        folded: dict[str, TenantEntry | None] = {}
+        # Catch up (at start, and again after a reconnection): fold, then apply the result
+        # once, so a tenant removed long ago is never started for a moment.
+        entries: dict[str, TenantEntry] = {}
+        touched = set(self._entries)
+        while not await self._caught_up(consumer, ends):
+            for message in self._messages(await consumer.getmany(timeout_ms=500)):
+                entries = fold([message], entries)
+                touched.add(message.tenant)
+        self._entries = entries
+        for tenant in sorted(touched):
+            await self._apply(tenant, entries.get(tenant))
+        if not self.ready:
+            self._ready.set()
+            log.info("tenants topic %s read: %d tenant(s)", self.topic, len(entries))
         while True:
-            if catching_up and await self._caught_up(consumer, ends):
-                for tenant, entry in sorted(folded.items()):
-                    await self._apply(tenant, entry)
-                catching_up = False
-                folded.clear()
-                self._ready.set()
-                log.info("tenants topic %s read: %d tenant(s)", self.topic, len(self._entries))
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    message = self._decode(record)
-                    if message is None:
-                        continue
-                    entry = merge(self._entries.get(message.tenant), message)
-                    self._remember(message, entry)
-                    if catching_up:
-                        folded[message.tenant] = entry
-                    else:
-                        await self._apply(message.tenant, entry)
+            for message in self._messages(await consumer.getmany(timeout_ms=500)):
+                self._entries = fold([message], self._entries)
+                await self._apply(message.tenant, self._entries.get(message.tenant))
 
     @staticmethod
     async def _caught_up(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
@@ -178,20 +184,16 @@ class TenantFollower:
                 return False
         return True
 
-    def _decode(self, record: Any) -> TenantMessage | None:
-        try:
-            return decode(record.key, record.value, record.offset)
-        except SyncStreamsError as exc:
-            log.error("tenants topic %s@%s: ignored: %s", self.topic, record.offset, exc)
-            return None
-
-    def _remember(self, message: TenantMessage, entry: TenantEntry | None) -> None:
-        if entry is None:
-            self._entries.pop(message.tenant, None)
-        else:
-            self._entries[message.tenant] = entry
-        if isinstance(message, Removal):
-            self.problems.pop(message.tenant, None)
+    def _messages(self, batch: dict[Any, list[Any]]) -> list[TenantMessage]:
+        """The readable messages of a batch, in offset order per partition."""
+        messages: list[TenantMessage] = []
+        for records in batch.values():
+            for record in records:
+                try:
+                    messages.append(decode(record.key, record.value, record.offset))
+                except SyncStreamsError as exc:
+                    log.error("tenants topic %s@%s: ignored: %s", self.topic, record.offset, exc)
+        return messages
 
     async def _apply(self, tenant: str, entry: TenantEntry | None) -> None:
         """Make the registry hold ``entry`` for ``tenant`` (None: remove it)."""
