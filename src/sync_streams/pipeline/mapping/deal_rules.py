@@ -53,8 +53,9 @@ def trigger_reached(
         if not same_name(trigger.pipeline, opportunity.get("pipeline")):
             continue
         trigger_rank = catalog.rank(trigger.pipeline, trigger.step)
-        passed = trigger_rank is not None and trigger_rank <= rank
-        if passed and trigger_rank is not None and (best is None or trigger_rank > best[0]):
+        if trigger_rank is None or trigger_rank > rank:
+            continue
+        if best is None or trigger_rank > best[0]:
             best = (trigger_rank, trigger)
     return best[1] if best else None
 
