@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from sync_streams.errors import MalformedRecordError
@@ -60,7 +62,7 @@ def test_a_free_contact_has_no_third_party() -> None:
 
 def test_update_keeps_the_link_unless_told() -> None:
     existing = altior_contact()
-    kw = {"existing": existing, "establishment_id": 1, "sellsy_id": 901}
+    kw: dict[str, Any] = {"existing": existing, "establishment_id": 1, "sellsy_id": 901}
     assert altior_contact_body(EXPECTED, CONFIG, **kw) == {}
     assert altior_contact_body(EXPECTED, CONFIG, third_party_id=412, **kw) == {}
     assert altior_contact_body(EXPECTED, CONFIG, third_party_id=500, **kw) == {
