@@ -38,6 +38,7 @@ Edit = Callable[[EditContext], Awaitable[None]]
 async def sellsy_phone(ctx: EditContext) -> None:
     company = ctx.sellsy_seed.id_of("dupre")
     ctx.say(f'Sellsy: company {company} "Boulangerie Dupré SARL" gets a new phone number')
+    ctx.narrator.edited(("sellsy", "company", company))
     await ctx.sellsy.update("company", company, {"phone_number": "04 78 00 11 22"})
 
 
@@ -47,6 +48,7 @@ async def altior_email(ctx: EditContext) -> None:
         f'Altior: third party {third_party} "Société Nouvelle des Eaux Vives" '
         "changes its main e-mail"
     )
+    ctx.narrator.edited(("altior", "third_party", third_party))
     await ctx.altior.update(
         "third_party",
         third_party,
@@ -61,6 +63,7 @@ async def sellsy_flag(ctx: EditContext) -> None:
     ctx.say(
         f'Sellsy: company {company} "Cave Saint-Émilion Bérard" is ticked "Synchronisation Altior"'
     )
+    ctx.narrator.edited(("sellsy", "company", company))
     await ctx.sellsy.set_flag("company", company, ctx.sellsy_seed.flag_field_id, True)
 
 
@@ -101,6 +104,7 @@ async def sellsy_new_company(ctx: EditContext) -> None:
 async def sellsy_deal_signature(ctx: EditContext) -> None:
     opportunity = ctx.sellsy_seed.opportunities["Rénovation de la vitrine"]
     ctx.say(f'Sellsy: opportunity {opportunity} "Rénovation de la vitrine" moves to "Signature"')
+    ctx.narrator.edited(("sellsy", "opportunity", opportunity))
     await ctx.sellsy.update(
         "opportunity",
         opportunity,
@@ -117,6 +121,7 @@ async def altior_unflag_check(ctx: EditContext) -> None:
         f'Sellsy: company {company} "Plomberie Chevalier" (not ticked) changes its e-mail: '
         "it must stay out of Altior"
     )
+    ctx.narrator.edited(("sellsy", "company", company))
     await ctx.sellsy.update("company", company, {"email": "contact@plomberie-chevalier.fr"})
 
 

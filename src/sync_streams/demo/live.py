@@ -25,7 +25,7 @@ from sync_streams.demo.narrator import Narrator
 from sync_streams.demo.processes import Child, Children
 from sync_streams.demo.seeding import AltiorSeeded, SellsySeeded
 from sync_streams.demo.sellsy_desk import SandboxCallError, SellsyDesk
-from sync_streams.domain.siret import match_by_siret
+from sync_streams.domain.siret import SiretMatch, match_by_siret
 from sync_streams.kafka.declarations import Topology
 
 if TYPE_CHECKING:
@@ -33,12 +33,13 @@ if TYPE_CHECKING:
 
 SETTLE_SECONDS = 8.0
 """Quiet time after start (or after init) before the first edit, so causes stay apart."""
-TAIL_SECONDS = 8.0
-"""Time kept after the last edit of a timed run for it to reach the other side."""
+TAIL_MARGIN = 10.0
+"""Time kept after the last edit of a timed run, beyond one poll interval, for it to
+reach the other side."""
 
 
-def siret_pairs(sellsy: SellsySeeded, altior: AltiorSeeded) -> list[tuple[int, int]]:
-    """(Sellsy company id, Altior third-party id) pairs an init may link by SIRET."""
+def siret_matches(sellsy: SellsySeeded, altior: AltiorSeeded) -> list[SiretMatch]:
+    """The seeded (Sellsy company, Altior third party) pairs an init should link by SIRET."""
     report = match_by_siret(
         [
             (sellsy.ids[c.key], c.body.get("legal_france", {}).get("siret"))
@@ -46,13 +47,14 @@ def siret_pairs(sellsy: SellsySeeded, altior: AltiorSeeded) -> list[tuple[int, i
         ],
         [(altior.ids[t.key], t.body.get("siret")) for t in sample.ALTIOR.third_parties],
     )
-    return [(int(m.source_id), int(m.target_id)) for m in report.matched]
+    return report.matched
 
 
-def _reference(tenant_path: Path) -> tuple[str, str]:
+def _tenant_settings(tenant_path: Path) -> tuple[tuple[str, str], float]:
+    """The external reference (codification, key) and the poll interval of the tenant."""
     data = yaml.safe_load(tenant_path.read_text(encoding="utf-8"))
     ref = data["altior"]["external_reference"]
-    return str(ref["codification"]), str(ref["key"])
+    return (str(ref["codification"]), str(ref["key"])), float(data.get("poll_interval_seconds", 30))
 
 
 class LivePhase:
@@ -85,12 +87,14 @@ class LivePhase:
             topology.name("deadletter"),
             {topic.full_name: topic.partitions for topic in topology.topics},
         )
+        self.matches = siret_matches(sellsy_seed, altior_seed)
+        reference, self.poll_interval = _tenant_settings(tenant_path)
         self.narrator = Narrator(
             out,
             sellsy=sellsy,
             altior=altior,
-            reference=_reference(tenant_path),
-            siret_pairs=siret_pairs(sellsy_seed, altior_seed),
+            reference=reference,
+            siret_pairs=[(int(m.source_id), int(m.target_id)) for m in self.matches],
         )
         self._learn_seed()
         self.marks = {"sellsy": 0, "altior": 0}
@@ -170,21 +174,21 @@ class LivePhase:
         await self._maybe_edit(deadline)
 
     async def _calls(self) -> None:
-        rows, self.marks["sellsy"] = await self.sellsy.calls(
+        """The worker's new calls on both sides, told in time order (cause before effect)."""
+        sellsy_rows, self.marks["sellsy"] = await self.sellsy.calls(
             self.sellsy_seed.account_id, self.sellsy_seed.worker_client_id, self.marks["sellsy"]
         )
-        self.narrator.count_calls("sellsy", rows)
-        for row in rows:
-            write = sellsy_write(row)
-            if write is not None:
-                await self.narrator.on_sellsy_write(write)
-        rows, self.marks["altior"] = await self.altior.calls(
+        altior_rows, self.marks["altior"] = await self.altior.calls(
             self.altior_seed.tenant_id, self.altior_seed.worker_key_id, self.marks["altior"]
         )
-        self.narrator.count_calls("altior", rows)
-        for row in rows:
-            write = altior_write(row)
-            if write is not None:
+        self.narrator.count_calls("sellsy", sellsy_rows)
+        self.narrator.count_calls("altior", altior_rows)
+        writes = [w for w in map(sellsy_write, sellsy_rows) if w is not None]
+        writes += [w for w in map(altior_write, altior_rows) if w is not None]
+        for write in sorted(writes, key=lambda w: w.at):
+            if write.system == "sellsy":
+                await self.narrator.on_sellsy_write(write)
+            else:
                 await self.narrator.on_altior_write(write)
 
     def _init_progress(self) -> None:
@@ -224,6 +228,6 @@ class LivePhase:
             self.say("demo edit", f"failed: {exc}")
         interval = self.options.edit_interval
         if deadline is not None and self.edits:
-            room = deadline - time.monotonic() - TAIL_SECONDS
+            room = deadline - time.monotonic() - self.poll_interval - TAIL_MARGIN
             interval = min(interval, max(1.0, room / len(self.edits)))
         self.next_edit_at = time.monotonic() + interval

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from sync_streams.demo import infra
+from sync_streams.demo import infra, outcome
 from sync_streams.demo.altior_desk import AltiorDesk
 from sync_streams.demo.live import LivePhase
 from sync_streams.demo.processes import Children, wait_http
@@ -99,15 +99,6 @@ def _fresh(directory: Path) -> None:
         shutil.rmtree(directory / name, ignore_errors=True)
 
 
-async def _counts(sellsy: SellsyDesk, altior: AltiorDesk) -> dict[str, dict[str, int]]:
-    sellsy_kinds = ("company", "individual", "contact", "opportunity")
-    altior_kinds = ("third_party", "contact", "affaire")
-    return {
-        "sellsy": {kind: await sellsy.count(kind) for kind in sellsy_kinds},
-        "altior": {kind: await altior.count(kind) for kind in altior_kinds},
-    }
-
-
 async def run_demo(options: DemoOptions, out: TextIO) -> int:
     def step(text: str) -> None:
         out.write(f"▶ {text}\n")
@@ -156,7 +147,7 @@ async def run_demo(options: DemoOptions, out: TextIO) -> int:
                 sellsy, client_id=client_id, client_secret=SELLSY_CLIENT_SECRET
             )
             altior_seed = await seed_altior(altior, api_key=ALTIOR_API_KEY)
-            before = await _counts(sellsy, altior)
+            before = await outcome.counts(sellsy, altior)
             step(_seed_line(before, sellsy_seed))
             step(f"Tenant file: {tenant_path} (the form's example values, sandbox URLs)")
 
@@ -215,7 +206,9 @@ async def run_demo(options: DemoOptions, out: TextIO) -> int:
             await phase.run(infra.init_command(tenant, broker, tenant_path.parent))
             stopper.live = False
             metrics = await _metrics(http, worker_url)
-            after = await _counts(sellsy, altior)
+            after = await outcome.counts(sellsy, altior)
+            sirets = [m.siret for m in phase.matches]
+            singles = await outcome.single_siret_pairs(sellsy, altior, sirets)
         out.write(
             "\n"
             + render_summary(
@@ -224,6 +217,7 @@ async def run_demo(options: DemoOptions, out: TextIO) -> int:
                 after=after,
                 tally=phase.narrator.tally,
                 worker=worker_figures(metrics, tenant),
+                siret_pairs=(singles, len(sirets)),
             )
         )
         return 0

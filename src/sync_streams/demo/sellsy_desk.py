@@ -140,6 +140,18 @@ class SellsyDesk:
         answer = await self.api("GET", f"/{SEGMENTS[kind]}", limit=1)
         return int(answer["pagination"]["total"])
 
+    async def list_all(self, kind: str) -> list[dict[str, Any]]:
+        """Every record of ``kind``, following Sellsy's seek cursor (``offset``)."""
+        items: list[dict[str, Any]] = []
+        offset: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 100, **({"offset": offset} if offset else {})}
+            page = await self.api("GET", f"/{SEGMENTS[kind]}", **params)
+            items.extend(page["data"])
+            if page["pagination"]["count"] < 100:
+                return items
+            offset = str(page["pagination"]["offset"])
+
     async def newest(self, kind: str, limit: int = 20) -> list[dict[str, Any]]:
         """The most recently created records of ``kind`` (highest ids first)."""
         answer = await self.api(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from sync_streams.demo.narrator import EXPORT, IMPORT, Tally
+from sync_streams.demo.ledger import EXPORT, IMPORT, Tally
 
 SELLSY_KINDS = (
     ("company", "companies"),
@@ -66,6 +66,7 @@ def render_summary(
     after: dict[str, dict[str, int]],
     tally: Tally,
     worker: WorkerFigures,
+    siret_pairs: tuple[int, int],
 ) -> str:
     """``before``/``after``: ``{"sellsy": {"company": 20, ...}, "altior": {...}}``."""
     minutes, seconds = divmod(int(elapsed), 60)
@@ -117,7 +118,7 @@ def render_summary(
         ),
         _row("change events published", tally.changes["sellsy"], tally.changes["altior"]),
         "",
-        f"  SIRET matches (linked, not duplicated): {tally.siret_matches}"
-        f"    other links recorded: {tally.links}",
+        f"  SIRET matches kept single (linked, not duplicated): {siret_pairs[0]} of "
+        f"{siret_pairs[1]} pairs with the same valid SIRET on both sides",
     ]
     return "\n".join(lines) + "\n"
