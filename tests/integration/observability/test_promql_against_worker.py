@@ -8,9 +8,12 @@ every expression goes through its HTTP API.
 - Now (bare worker, no tenant): every expression is valid PromQL, and every
   metric it names is declared by a worker's ``/metrics`` (Prometheus' target
   metadata lists families even before they have samples).
-- PENDING (two-tenant sync stack): every panel and variable expression returns
-  series for both tenants; every alert's inner selectors do too, while the
-  alerts themselves stay quiet on a healthy run.
+- Two-tenant sync stack (tests/support/stack.py: real Kafka, both sandboxes, a
+  worker syncing two tenants one change each way): every panel and variable
+  expression returns series for exactly both tenants; every alert's inner
+  selectors do too, while the alerts themselves stay quiet.  Series not wired
+  yet are listed in PENDING_WIRING (with who produces them); the list can only
+  shrink.
 """
 
 from __future__ import annotations
@@ -76,14 +79,35 @@ async def test_every_expression_is_valid_promql_for_prometheus(
     assert not errors, "\n".join(errors)
 
 
+# Series the worker does not produce yet, with who is to produce them.  An
+# expression containing one of these is reported, not failed; once it returns
+# series for both tenants the test FAILS until its entry is removed here, so this
+# list can only shrink.
+PENDING_WIRING: dict[str, str] = {
+    'outcome=~"failed|dead_lettered"': "metrics.init_tenant(tenant) when a worker serves a tenant",
+    "sync_streams_dead_letters_total": "metrics.init_tenant(tenant)",
+    "sync_streams_conflicts_total": "metrics.init_tenant(tenant)",
+    "sync_streams_siret_ambiguous_total": "metrics.init_tenant(tenant)",
+    "sync_streams_poller_failures_total": "pollers: create the failures series at 0 on start",
+    "sync_streams_tenant_partition_info": "app: install_partition_metrics(...)",
+    "sync_streams_api_calls": "app: publish the API clients' counters per tenant",
+    "sync_streams_api_rate_limited": "app: publish the API clients' counters per tenant",
+    "sync_streams_api_quota_remaining": "app: publish the API clients' last quota headers",
+}
+
+
 async def _tenants_in(prometheus: Prometheus, expr: str) -> set[str]:
     return {series["metric"].get("tenant", "") for series in await prometheus.query(expr)}
+
+
+def _pending(expr: str) -> list[str]:
+    return [needle for needle in PENDING_WIRING if needle in expr]
 
 
 async def test_every_expression_returns_series_for_both_synced_tenants(
     two_tenant_stack: ScrapedStack, tmp_path: Path
 ) -> None:
-    """PENDING until ``two_tenant_stack`` exists (it skips until then)."""
+    """Dashboards and alerts see both tenants of a real two-tenant sync."""
     tenants = set(two_tenant_stack.tenants)
     assert len(tenants) == 2
     panels = dashboard_expressions(two_tenant_stack.tenants)
@@ -94,24 +118,28 @@ async def test_every_expression_returns_series_for_both_synced_tenants(
         (f"{e.id} selector {s.text}", s.text) for e in alerts for s in selectors(e.expr)
     ]
     async with running_prometheus(tmp_path / "prometheus", two_tenant_stack.targets) as prom:
-        # rate() needs two samples in its window: wait until every check is answered.
+        # rate() needs two samples in its window: wait until every due check is answered.
         async def all_answered() -> bool:
             for _, expr in checks:
-                if not tenants <= await _tenants_in(prom, expr):
+                if not _pending(expr) and not tenants <= await _tenants_in(prom, expr):
                     return False
             return True
 
         with contextlib.suppress(AssertionError):  # reported below, per expression
             await prom.wait_for(all_answered, 60.0, "series for both tenants")
-        problems = []
-        for source, expr in checks:
-            found = await _tenants_in(prom, expr)
-            if not tenants <= found or found - tenants:
-                problems.append(f"{source}: tenants {sorted(found)} (want {sorted(tenants)})")
-        firing = [
-            f"{e.id}: {await prom.query(e.expr)}"
-            for e in alerts
-            if await prom.query(e.expr)
-        ]  # fmt: skip
+        answered: dict[str, set[str]] = {expr: await _tenants_in(prom, expr) for _, expr in checks}
+        firing = {e.id: await prom.query(e.expr) for e in alerts}
+
+    problems = [
+        f"{source}: tenants {sorted(answered[expr])} (want {sorted(tenants)})"
+        for source, expr in checks
+        if not _pending(expr) and answered[expr] != tenants
+    ]
     assert not problems, "\n".join(problems)
-    assert not firing, "alerts whose condition holds on a healthy run:\n" + "\n".join(firing)
+    wired_now = [
+        needle
+        for needle in PENDING_WIRING
+        if all(answered[expr] == tenants for _, expr in checks if needle in expr)
+    ]
+    assert not wired_now, f"wired now, remove from PENDING_WIRING: {wired_now}"
+    assert not any(firing.values()), f"alerts whose condition holds on a healthy run: {firing}"

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from prometheus_client.metrics import MetricWrapperBase
 
-from sync_streams.domain.events import KNOWN_STAGES
+from sync_streams.domain.events import KNOWN_ENTITIES, KNOWN_STAGES
 from sync_streams.observability.metrics import DIRECTIONS, FLOW_STATES, OUTCOMES, WorkerMetrics
 from tests.support.prometheus import (
     REPO,
@@ -34,6 +34,7 @@ KNOWN_VALUES: dict[str, tuple[str, ...]] = {
     "state": FLOW_STATES,
     "system": ("sellsy", "altior"),
     "stage": KNOWN_STAGES,
+    "entity": tuple(KNOWN_ENTITIES),
 }
 TENANT_MATCHER = ("tenant", "=~", "$tenant")
 PROVISIONING = REPO / "grafana" / "provisioning"
