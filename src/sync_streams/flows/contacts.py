@@ -77,6 +77,9 @@ class _Side:
 class SellsyContacts(_Side):
     system = "sellsy"
 
+    async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
+        return record  # Altior keeps the link (its external reference)
+
     def _ids(self) -> list[int]:
         flag = self.flags.for_entity("contact")
         return [flag.id] if flag is not None else []
@@ -140,6 +143,15 @@ class SellsyContacts(_Side):
 
 class AltiorContacts(_Side):
     system = "altior"
+
+    async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
+        if external_sellsy_id(record.snapshot, self.mapping) == counterpart_id:
+            return record
+        body = {"external_references": [sellsy_reference(self.mapping, counterpart_id)]}
+        model = await self.altior.update_contact(
+            int(record.id), AltiorContactUpdate.model_validate(body)
+        )
+        return self._record(model)
 
     def _record(self, model: Any) -> SideRecord:
         return side_record(

@@ -69,6 +69,9 @@ class _Side:
 class SellsyThirdParties(_Side):
     system = "sellsy"
 
+    async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
+        return record  # Altior keeps the link (its external reference)
+
     def _flag_ids(self, entity: str) -> list[int]:
         flag = self.flags.for_entity(entity)
         return [flag.id] if flag is not None else []
@@ -148,6 +151,15 @@ class SellsyThirdParties(_Side):
 
 class AltiorThirdParties(_Side):
     system = "altior"
+
+    async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
+        if external_sellsy_id(record.snapshot, self.mapping) == counterpart_id:
+            return record
+        body = {"external_references": [sellsy_reference(self.mapping, counterpart_id)]}
+        model = await self.altior.update_third_party(
+            int(record.id), ThirdPartyUpdate.model_validate(body)
+        )
+        return self._record(model)
 
     def _record(self, model: Any) -> SideRecord:
         return side_record(

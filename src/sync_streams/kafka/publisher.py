@@ -36,3 +36,33 @@ class FaustPublisher:
 
     async def send_and_wait(self, topic: str, key: bytes, value: bytes) -> None:
         await (await self.send(topic, key, value))
+
+
+class ProducerPublisher:
+    """Publisher over a plain aiokafka producer, for commands run outside a worker."""
+
+    def __init__(self, broker: str, partitions: int) -> None:
+        from aiokafka import AIOKafkaProducer
+
+        from sync_streams.kafka.admin import bootstrap_servers
+
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers(broker), acks="all", linger_ms=5
+        )
+        self._partitions = partitions
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def send(self, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
+        partition = partition_of(key.decode("utf-8"), self._partitions)
+        future: Awaitable[Any] = await self._producer.send(
+            topic, value, key=key, partition=partition
+        )
+        return future
+
+    async def send_and_wait(self, topic: str, key: bytes, value: bytes) -> None:
+        await (await self.send(topic, key, value))

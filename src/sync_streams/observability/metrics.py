@@ -27,6 +27,7 @@ OUTCOMES = (
     "paused",
     "disabled",
     "waiting",
+    "held",
     "failed",
     "dead_lettered",
 )
@@ -125,6 +126,12 @@ class WorkerMetrics:
         self.siret_ambiguous = Counter(
             "sync_streams_siret_ambiguous_total",
             "SIRETs shared by several records during an init: reported, not merged",
+            ["tenant"],
+            registry=r,
+        )
+        self.siret_matched = Counter(
+            "sync_streams_siret_matched_total",
+            "Record pairs linked by SIRET during an init",
             ["tenant"],
             registry=r,
         )

@@ -23,7 +23,10 @@ from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.handler import KindSync, SyncHandler
 from sync_streams.pipeline.router import ChangeRouter
 from sync_streams.pipeline.tables import SyncTables, declare_faust_tables
-from sync_streams.pollers.poller import ChangeSource, Poller
+from sync_streams.jobs.third_parties import run_third_party_all
+from sync_streams.pollers.bootstrap import Bootstrapper
+from sync_streams.pollers.cursor import cursor_key
+from sync_streams.pollers.poller import BadRecord, ChangeSource, Poller
 from sync_streams.pollers.scheduler import PollerScheduler, PollerSpec, owned_tenants
 from sync_streams.runtime.registry import TenantRegistry
 from sync_streams.runtime.tenant import FlowName, TenantRuntime
@@ -97,15 +100,43 @@ def install_sync(
 
     pollers: dict[tuple[int, str, str, str], PollerSpec] = {}
 
+    async def initial_load(runtime: TenantRuntime) -> object:
+        async def on_bad(bad: BadRecord) -> None:
+            await dead_letters.send(
+                bad.error, tenant=runtime.tenant, stage="init", original=bad.raw
+            )
+
+        return await run_third_party_all(runtime, publisher, topology, on_bad=on_bad)
+
+    bootstrap = Bootstrapper(initial_load)
+    known: set[str] = set()
+
+    def bootstrapped_elsewhere(mine: set[str]) -> set[str]:
+        """Tenants this worker no longer owns (their init must be decided again later)."""
+        gone = known - mine
+        known.clear()
+        known.update(mine)
+        return gone
+
     def desired() -> list[PollerSpec]:
         assignment = app.consumer.assignment() if app.consumer else set()
         owned = {tp.partition for tp in assignment if tp.topic == change_topics["sellsy"]}
         mine = owned_tenants(registry.ids(), owned, partitions)
         specs: list[PollerSpec] = []
+        for tenant in bootstrapped_elsewhere(mine):
+            bootstrap.forget(tenant)
         for runtime in registry:
             if runtime.tenant not in mine or runtime.paused or not runtime.ready:
                 continue
-            for source in sources_for(runtime):
+            sources = sources_for(runtime)
+            has_cursors = any(
+                tables.cursors.get(cursor_key(runtime.tenant, s.system, s.entity)) is not None
+                for s in sources
+            )
+            may_poll, start_from = bootstrap.live_from(runtime, has_cursors)
+            if not may_poll:
+                continue
+            for source in sources:
                 key = (registry.version, runtime.tenant, source.system, source.entity)
                 if key not in pollers:
                     pollers[key] = PollerSpec(
@@ -118,6 +149,7 @@ def install_sync(
                             dead_letters=dead_letters,
                             metrics=metrics,
                             lookback=lookback,
+                            start_from=start_from,
                         ),
                         interval=poll_interval or float(runtime.config.poll_interval_seconds),
                     )
@@ -139,6 +171,7 @@ def install_sync(
             await scheduler.stop_all()
 
     async def stop_pollers(app: Any, **kwargs: Any) -> None:
+        await bootstrap.stop()
         await scheduler.stop_all()
 
     faust_app.timer(reconcile_every, name="reconcile-pollers")(reconcile)

@@ -21,11 +21,14 @@ from sync_streams.domain.envelope import System, other_system
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import FatalError, MalformedRecordError
 from sync_streams.observability.metrics import WorkerMetrics, direction_of
+from sync_streams.pipeline.mapping import align
 from sync_streams.pipeline.parking import ParkingLot
 from sync_streams.pipeline.rules import Outcome, SideView, decide, resolve_conflict
 from sync_streams.pipeline.sides import MissingDependency, SideAdapter, SideRecord
+from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.pipeline.state import (
     RecordState,
+    SideState,
     SideSync,
     new_state,
     record_seen,
@@ -86,6 +89,53 @@ class SyncHandler:
         self.clock = clock
         self.parking = ParkingLot(tables)
 
+    def propose_link(self, proposal: LinkProposal) -> bool:
+        """Record two matched records as one pair, unless either side is linked already.
+
+        The pair's field bases stay empty, so the first sync merges them: where they
+        differ, the side whose init event comes first wins; what only one side holds
+        is copied to the other.
+        """
+        tenant = proposal.tenant
+        sellsy_key = state_key(tenant, "sellsy", proposal.sellsy_entity, proposal.sellsy_id)
+        altior_key = state_key(tenant, "altior", proposal.altior_entity, proposal.altior_id)
+        for key in (sellsy_key, altior_key):
+            state = self.tables.states.get(key)
+            if state is not None and state.link() is not None:
+                return False
+        state = RecordState(
+            tenant=tenant,
+            entity=proposal.kind,
+            sellsy=SideState(id=proposal.sellsy_id, entity=proposal.sellsy_entity),
+            altior=SideState(id=proposal.altior_id, entity=proposal.altior_entity),
+        )
+        self.tables.save_state(state)
+        self.metrics.siret_matched.labels(tenant).inc()
+        return True
+
+    def report_ambiguity(self, report: AmbiguityReport) -> None:
+        """Hold every record sharing the SIRET: live changes must not create duplicates
+        either.  A later init whose matching no longer finds them ambiguous releases
+        them (its event or link proposal for the record)."""
+        reason = f"SIRET {report.siret} is shared by several records"
+        sides = [("sellsy", "company", i) for i in report.sellsy_ids]
+        sides += [("altior", "third_party", i) for i in report.altior_ids]
+        for system, entity, record_id in sides:
+            key = state_key(report.tenant, system, entity, record_id)
+            state = self.tables.states.get(key) or RecordState(
+                tenant=report.tenant, entity="third_party"
+            ).with_side(system, SideState(id=record_id, entity=entity))  # type: ignore[arg-type]
+            if state.link() is None:
+                self.tables.states.put(key, state.model_copy(update={"held": reason}))
+        self.metrics.siret_ambiguous.labels(report.tenant).inc()
+        log.warning(
+            "tenant=%s SIRET %s is shared by Sellsy %s and Altior %s: not merged",
+            report.tenant,
+            report.siret,
+            report.sellsy_ids,
+            report.altior_ids,
+        )
+
     def _count(self, event: ChangeEvent, outcome: str) -> None:
         self.metrics.events.labels(event.tenant, direction_of(event.system), outcome).inc()
 
@@ -116,6 +166,11 @@ class SyncHandler:
         target_system = other_system(source_system)
         key = state_key(event.tenant, source_system, event.entity, event.source_id)
         state = self.tables.states.get(key)
+        if state is not None and state.held:
+            if event.origin != "init":
+                self._count(event, "held")
+                return []
+            state = state.model_copy(update={"held": None})  # an init found it unambiguous
         decision = decide(event, state)
         if not decision.proceed:
             if state is not None:
@@ -180,7 +235,8 @@ class SyncHandler:
             }, False
         views = {
             source_system: SideView(
-                fields=source.fields,
+                # same meaning, other spelling ("01 23…" / "+33 1 23…") is no change
+                fields=align(source.fields, current.fields),
                 version=source.version,
                 base=state.side(source_system).field_hashes,
             ),
@@ -199,6 +255,15 @@ class SyncHandler:
             fresh = await source_adapter.read(source.id, source.entity) or source
             source_after = await source_adapter.update(fresh, changes, event)
             source_written = True
+        if state.synced_at is None:
+            # first sync of a pair found by lookup or SIRET matching: make sure each side
+            # carries the other's id (Altior's external reference), as a create would
+            anchored = await source_adapter.anchor(source_after, target_after.id)
+            source_written |= anchored is not source_after
+            source_after = anchored
+            anchored = await target_adapter.anchor(target_after, source_after.id)
+            target_written |= anchored is not target_after
+            target_after = anchored
         return {
             source_system: _sync(source_after, written=source_written, read_hash=source.hash),
             target_system: _sync(target_after, written=target_written, read_hash=current.hash),

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import MalformedRecordError, SyncStreamsError
+from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.tables import SyncTables
 from sync_streams.pollers.cursor import CursorMarker, is_marker
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 class ChangeHandler(Protocol):
     async def handle(self, event: ChangeEvent) -> None:
         """Sync one change event; raise a SyncStreamsError subclass when it cannot."""
+
+    def propose_link(self, proposal: LinkProposal) -> bool:
+        """Link two records matched by an init job unless either is linked already."""
+
+    def report_ambiguity(self, report: AmbiguityReport) -> None:
+        """Count a SIRET that several records share."""
 
 
 class StageError(Protocol):
@@ -54,6 +61,9 @@ class ChangeRouter:
         if is_marker(payload):
             await self._on_marker(tenant, payload, value)
             return
+        if isinstance(payload, dict) and payload.get("marker") in ("link", "ambiguous"):
+            await self._on_job_message(tenant, payload, value)
+            return
         try:
             event = ChangeEvent.from_json_value(payload)
         except MalformedRecordError as exc:
@@ -78,6 +88,17 @@ class ChangeRouter:
                 original=event,
                 attempts=int(getattr(exc, "attempts", 1)),
             )
+
+    async def _on_job_message(
+        self, tenant: str | None, payload: dict[str, object], raw: bytes
+    ) -> None:
+        try:
+            if payload.get("marker") == "link":
+                self.handler.propose_link(LinkProposal.from_json_value(payload))
+            else:
+                self.handler.report_ambiguity(AmbiguityReport.from_json_value(payload))
+        except MalformedRecordError as exc:
+            await self.dead_letters.send(exc, tenant=tenant, stage="decode", original=raw)
 
     async def _on_marker(self, tenant: str | None, payload: object, raw: bytes) -> None:
         try:

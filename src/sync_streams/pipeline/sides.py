@@ -60,3 +60,8 @@ class SideAdapter(Protocol):
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent
     ) -> SideRecord:
         """Write ``changes`` (common fields) onto ``current``; the result as read back."""
+
+    async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
+        """Make ``record`` carry its counterpart's id where this system keeps it
+        (Altior: the external reference).  Return ``record`` itself when nothing
+        had to be written."""

@@ -157,6 +157,8 @@ class RecordState(_Value):
     sellsy: SideState = Field(default_factory=SideState)
     altior: SideState = Field(default_factory=SideState)
     synced_at: UtcDatetime | None = None
+    held: str | None = None
+    """Why this record is kept out of the sync until a human acts (an ambiguous SIRET)."""
 
     def side(self, system: System) -> SideState:
         return self.sellsy if system == "sellsy" else self.altior

@@ -79,6 +79,8 @@ class Poller:
     metrics: WorkerMetrics
     lookback: timedelta = timedelta(seconds=30)
     clock: Clock = field(default=lambda: datetime.now(UTC))
+    start_from: datetime | None = None
+    """First cursor when none is stored (set by the tenant's first-start init)."""
     _sent_cursor: datetime | None = None
 
     @property
@@ -99,8 +101,10 @@ class Poller:
         cursor = self.current_cursor()
         since = window_start(cursor, self.lookback)
         if cursor is None:
-            # First poll of this tenant: live sync starts now; history is the init jobs' job.
-            return await self._send_marker(started - self.lookback, PollResult(), started)
+            # First poll: live sync starts when the initial load started (or now, when
+            # there was none); history is the init job's.
+            first = self.start_from if self.start_from is not None else started
+            return await self._send_marker(first - self.lookback, PollResult(), started)
         result = PollResult()
         acks: list[Awaitable[Any]] = []
         stamps: list[datetime | None] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -77,6 +79,11 @@ async def test_drift_in_partitions_and_config_is_reported_not_repaired(
         await admin.alter_configs(
             [ConfigResource(ConfigResourceType.TOPIC, deadletter, {"retention.ms": "3600000"})]
         )
+        # the broker applies a config change asynchronously (KRaft metadata log)
+        for _ in range(100):
+            if (await describe(admin, [deadletter]))[deadletter][1]["retention.ms"] == "3600000":
+                break
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
 

@@ -104,6 +104,10 @@ class FakeSystem:
         self.refs[source.id] = new_id
         return self.record(new_id)
 
+    async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
+        self.refs[counterpart_id] = record.id
+        return record
+
     async def update(
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent
     ) -> SideRecord:

@@ -1,0 +1,1 @@
+"""Initialisation jobs of the connector form: ``thirdPartyAll`` and ``opportunityAll``."""
