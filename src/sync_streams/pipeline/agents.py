@@ -16,6 +16,7 @@ from typing import Any
 
 import faust
 
+from sync_streams.jobs.third_parties import run_third_party_all
 from sync_streams.kafka.declarations import Topology
 from sync_streams.kafka.publisher import FaustPublisher
 from sync_streams.observability.metrics import WorkerMetrics
@@ -23,7 +24,6 @@ from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.handler import KindSync, SyncHandler
 from sync_streams.pipeline.router import ChangeRouter
 from sync_streams.pipeline.tables import SyncTables, declare_faust_tables
-from sync_streams.jobs.third_parties import run_third_party_all
 from sync_streams.pollers.bootstrap import Bootstrapper
 from sync_streams.pollers.cursor import cursor_key
 from sync_streams.pollers.poller import BadRecord, ChangeSource, Poller

@@ -20,12 +20,12 @@ from typing import Protocol
 from sync_streams.domain.envelope import System, other_system
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import FatalError, MalformedRecordError
+from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.observability.metrics import WorkerMetrics, direction_of
 from sync_streams.pipeline.mapping import align
 from sync_streams.pipeline.parking import ParkingLot
 from sync_streams.pipeline.rules import Outcome, SideView, decide, resolve_conflict
 from sync_streams.pipeline.sides import MissingDependency, SideAdapter, SideRecord
-from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.pipeline.state import (
     RecordState,
     SideState,
