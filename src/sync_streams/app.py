@@ -18,6 +18,8 @@ from faust.web import Request, Response, View
 from sync_streams.config.service import ServiceSettings
 from sync_streams.kafka.declarations import Topology, load_topology
 from sync_streams.observability.metrics import CONTENT_TYPE_LATEST, WorkerMetrics
+from sync_streams.observability.partitions import install_partition_metrics
+from sync_streams.ops.tenant_follower import TenantFollower
 from sync_streams.pipeline.agents import SyncComponents, install_sync
 from sync_streams.ports import free_port
 from sync_streams.runtime.registry import TenantRegistry
@@ -32,6 +34,11 @@ class Runtime:
     metrics: WorkerMetrics
     tenants: TenantRegistry = field(default_factory=TenantRegistry)
     sync: SyncComponents | None = None
+    follower: TenantFollower | None = None
+
+    def ready(self, app: faust.App) -> bool:
+        """Tables recovered and the tenants topic caught up."""
+        return is_ready(app) and (self.follower is None or self.follower.ready)
 
 
 def create_app(
@@ -69,9 +76,11 @@ def create_worker(
     tenants: TenantRegistry | None = None,
     topology: Topology | None = None,
     poll_interval: float | None = None,
+    follow_tenants_topic: bool = True,
     **faust_options: Any,
 ) -> tuple[faust.App, Runtime]:
-    """A worker app with the sync installed: tables, the sync agent, the pollers.
+    """A worker app with the sync installed: tables, the sync agent, the pollers,
+    the follower of the ``tenants`` control topic and the partition metrics.
 
     ``poll_interval`` overrides the tenants' intervals (tests and benchmarks).
     """
@@ -81,6 +90,26 @@ def create_worker(
     if tenants is not None:
         runtime.tenants = tenants
 
+    faust_app: Any = app
+    install_partition_metrics(
+        app,
+        runtime.metrics,
+        topics=[runtime.topology.name("changes.sellsy"), runtime.topology.name("changes.altior")],
+        tenants=runtime.tenants.ids,
+        partitions=settings.topic_partitions,
+    )
+    if follow_tenants_topic:
+        follower = TenantFollower.for_worker(runtime.tenants, settings, runtime.topology)
+        runtime.follower = follower
+
+        async def start_follower() -> None:
+            await follower.start()
+
+        async def stop_follower(app: Any, **kwargs: Any) -> None:
+            await follower.stop()
+
+        faust_app.task(start_follower)
+        faust_app.on_before_shutdown.connect(stop_follower)
     runtime.sync = install_sync(
         app,
         topology=runtime.topology,
@@ -115,7 +144,7 @@ def _install_health(app: faust.App, runtime: Runtime) -> None:
         """Readiness: safe to route traffic / count this worker as serving."""
 
         async def get(self, request: Request) -> Response:
-            ready = is_ready(app)
+            ready = runtime.ready(app)
             runtime.metrics.ready.set(1 if ready else 0)
             return self.json({"ready": ready}, status=200 if ready else 503)
 
@@ -124,5 +153,5 @@ def _install_health(app: faust.App, runtime: Runtime) -> None:
         """Prometheus exposition of this worker's registry."""
 
         async def get(self, request: Request) -> Response:
-            runtime.metrics.ready.set(1 if is_ready(app) else 0)
+            runtime.metrics.ready.set(1 if runtime.ready(app) else 0)
             return self.bytes(runtime.metrics.render(), content_type=CONTENT_TYPE_LATEST)

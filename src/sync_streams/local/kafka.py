@@ -171,7 +171,8 @@ class LocalKafka:
                 check=False,
             )
             if fmt.returncode != 0:
-                raise FatalError(f"formatting Kafka storage failed: {fmt.stderr.strip()[-500:]}")
+                output = (fmt.stdout + fmt.stderr).strip()[-800:]
+                raise FatalError(f"formatting Kafka storage in {data_dir} failed: {output}")
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
                 [

@@ -7,6 +7,7 @@ resolves the whole runtime classpath.  Later runs reuse the cache.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -54,6 +55,15 @@ def kafka_libs(version: str = KAFKA_VERSION, cache_dir: Path | None = None) -> P
     marker = libs / ".complete"
     if marker.exists():
         return libs
+    base.mkdir(parents=True, exist_ok=True)
+    with (base / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one download at a time, others reuse it
+        if marker.exists():
+            return libs
+        return _download(base, libs, marker, version)
+
+
+def _download(base: Path, libs: Path, marker: Path, version: str) -> Path:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise ToolMissingError(

@@ -9,6 +9,8 @@ a test evaluates against a real Prometheus: rename with care.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from sync_streams.domain.events import KNOWN_STAGES
@@ -172,6 +174,16 @@ class WorkerMetrics:
         for stage in KNOWN_STAGES:
             self.dead_letters.labels(tenant, stage)
         self.siret_ambiguous.labels(tenant)
+
+    def record_clients(self, tenant: str, sellsy: Any, altior: Any) -> None:
+        """Copy the API clients' counters (calls, 429s, quota left) into the gauges."""
+        for system, stats in (("sellsy", sellsy), ("altior", altior)):
+            self.api_calls.labels(tenant, system).set(stats.calls)
+            self.api_rate_limited.labels(tenant, system).set(stats.rate_limited)
+            for window in ("second", "minute"):
+                left = getattr(stats, f"quota_remaining_by_{window}", None)
+                if left is not None:
+                    self.quota_remaining.labels(tenant, system, window).set(left)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -161,6 +161,8 @@ def install_sync(
     async def reconcile() -> None:
         await registry.prepare_pending()
         for runtime in registry:
+            metrics.init_tenant(runtime.tenant)
+            metrics.record_clients(runtime.tenant, runtime.sellsy.stats, runtime.altior.stats)
             for flow in FLOWS:
                 for state in ("running", "paused", "disabled", "off", "starting"):
                     value = 1 if runtime.state_of(flow) == state else 0

@@ -244,7 +244,8 @@ class SyncHandler:
                 fields=current.fields, version=current.version, base=known.field_hashes
             ),
         }
-        prefer: System | None = source_system if event.origin == "init" else None
+        # an init (or a forced replay) makes its source the reference where both differ
+        prefer: System | None = source_system if event.origin == "init" or event.force else None
         resolution = resolve_conflict(views["sellsy"], views["altior"], prefer=prefer)
         target_after, target_written = current, False
         if changes := resolution.changes_for(target_system):

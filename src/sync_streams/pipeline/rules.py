@@ -9,7 +9,7 @@ does I/O; the rules in plain words are in docs/sync-rules.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -152,9 +152,14 @@ def decide(event: ChangeEvent, state: RecordState | None) -> Decision:
     """All state rules in pipeline order; the first that stops the event wins.
 
     ``state`` is None for a record never seen: APPLY.  Decoding comes first
-    (``decode_event``) since the state is looked up with the decoded event.
+    (``decode_event``) since the state is looked up with the decoded event.  A forced
+    event (``replay --force``) skips dedupe and echo, never staleness.
     """
-    for rule in (dedupe, is_echo, is_stale, check_conflict):
+    rules: tuple[Callable[[ChangeEvent, RecordState | None], Decision], ...]
+    rules = (dedupe, is_echo, is_stale, check_conflict)
+    if event.force:  # replay --force: repair a target edited by hand; never go back in time
+        rules = (is_stale, check_conflict)
+    for rule in rules:
         decision = rule(event, state)
         if decision.outcome is not Outcome.APPLY:
             return decision
