@@ -25,6 +25,7 @@ from sync_streams.demo.narrator import Narrator
 from sync_streams.demo.processes import Child, Children
 from sync_streams.demo.seeding import AltiorSeeded, SellsySeeded
 from sync_streams.demo.sellsy_desk import SandboxCallError, SellsyDesk
+from sync_streams.demo.summary import WorkerFigures, worker_figures
 from sync_streams.domain.siret import SiretMatch, match_by_siret
 from sync_streams.kafka.declarations import Topology
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 SETTLE_SECONDS = 8.0
 """Quiet time after start (or after init) before the first edit, so causes stay apart."""
+INIT_WAIT = 120.0
+"""Longest wait for init before the live edits start anyway."""
 TAIL_MARGIN = 10.0
 """Time kept after the last edit of a timed run, beyond one poll interval, for it to
 reach the other side."""
@@ -74,6 +77,7 @@ class LivePhase:
         tenant_path: Path,
         stop: asyncio.Event,
         child_env: dict[str, str],
+        worker_url: str,
     ) -> None:
         self.out, self.options, self.children = out, options, children
         self.sellsy, self.altior = sellsy, altior
@@ -103,6 +107,8 @@ class LivePhase:
         self.edits = list(EDITS)
         self.next_edit_at: float | None = None
         self.lookup_warned = False
+        self.worker_url = worker_url
+        self.init_started = 0.0
 
     def _learn_seed(self) -> None:
         n = self.narrator
@@ -155,6 +161,7 @@ class LivePhase:
         self.say("init", f"sync-streams init --tenant {self.tenant} --job thirdPartyAll")
         self.init = self.children.start("init", command, env=self.child_env)
         self.init.exit_expected = True
+        self.init_started = time.monotonic()
 
     async def _tick(self, deadline: float | None, *, final: bool = False) -> None:
         batch = await self.feed.poll(timeout_ms=100 if final else 700)
@@ -168,10 +175,18 @@ class LivePhase:
                 self.say("note", f"could not read a call log or look a record up: {exc}")
                 self.lookup_warned = True
         self._init_progress()
+        self.narrator.on_worker_figures(await self._figures())
         if final:
             return
         self.children.check()
         await self._maybe_edit(deadline)
+
+    async def _figures(self) -> WorkerFigures:
+        try:
+            response = await self.sellsy.http.get(f"{self.worker_url}/metrics", timeout=5.0)
+        except httpx.HTTPError:
+            return WorkerFigures()
+        return worker_figures(response.text if response.is_success else None, self.tenant)
 
     async def _calls(self) -> None:
         """The worker's new calls on both sides, told in time order (cause before effect)."""
@@ -210,7 +225,8 @@ class LivePhase:
             self.init = None
 
     async def _maybe_edit(self, deadline: float | None) -> None:
-        if not self.edits or self.init is not None:
+        init_running = self.init is not None and time.monotonic() - self.init_started < INIT_WAIT
+        if not self.edits or init_running:
             return
         now = time.monotonic()
         if self.next_edit_at is None:

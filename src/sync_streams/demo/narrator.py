@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TextIO
 
 from sync_streams.demo.altior_desk import AltiorDesk
 from sync_streams.demo.calls import Write, changed_fields, display_name, sellsy_ref
 from sync_streams.demo.ledger import EXPORT, IMPORT, Ledger, Ref, label
 from sync_streams.demo.sellsy_desk import SellsyDesk
+from sync_streams.demo.summary import WorkerFigures
 from sync_streams.domain.events import ChangeEvent, DeadLetter
 
 ENTITY_KIND = {"altior_contact": "contact"}
@@ -40,6 +42,7 @@ class Narrator(Ledger):
         self.sellsy, self.altior = sellsy, altior
         self.codification, self.ref_key = reference
         self.seen_events: set[str] = set()
+        self.figures: WorkerFigures | None = None
 
     # -- Kafka ------------------------------------------------------------------------------
     def on_changes(self, events: list[ChangeEvent]) -> None:
@@ -85,6 +88,23 @@ class Narrator(Ledger):
         what = self.label((system, kind, int(source))) if source.isdigit() else f"{kind} {source}"
         where = f"read from {system.capitalize()}, stage {letter.stage}"
         self.say(letter.failed_at, "dead letter", f"{what.strip()} ({where}): {letter.reason}")
+
+    # -- worker metrics ----------------------------------------------------------------------
+    def on_worker_figures(self, figures: WorkerFigures) -> None:
+        """What only the worker knows: events its filter left out, conflicts it resolved."""
+        previous, self.figures = self.figures, figures
+        if not figures.available or previous is None or not previous.available:
+            return
+        now = datetime.now(UTC)
+        for direction in (IMPORT, EXPORT):
+            left_out = figures.filtered[direction] - previous.filtered[direction]
+            if left_out > 0:
+                self.say(now, direction, f"{left_out} change(s) left out by the filter "
+                         '(not flagged "Synchronisation Altior")')  # fmt: skip
+            conflicts = figures.conflicts[direction] - previous.conflicts[direction]
+            if conflicts > 0:
+                self.say(now, direction, f"{conflicts} conflict(s): changed on both sides since "
+                         "the last sync, resolved by the documented rule")  # fmt: skip
 
     # -- call logs ---------------------------------------------------------------------------
     def count_calls(self, system: str, rows: list[dict[str, object]]) -> None:

@@ -201,6 +201,7 @@ async def run_demo(options: DemoOptions, out: TextIO) -> int:
                 tenant_path=tenant_path,
                 stop=stopper.requested,
                 child_env=child_env,
+                worker_url=worker_url,
             )
             stopper.live = True
             await phase.run(infra.init_command(tenant, broker, tenant_path.parent))
