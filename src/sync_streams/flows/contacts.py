@@ -15,7 +15,7 @@ from sync_streams.altior.writes import ContactCreate as AltiorContactCreate
 from sync_streams.altior.writes import ContactUpdate as AltiorContactUpdate
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import NotFoundError
-from sync_streams.flows.records import side_record, snapshot_of
+from sync_streams.flows.records import AdapterBase, side_record, snapshot_of
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -41,27 +41,10 @@ def company_id_of(snapshot: dict[str, Any], field: str) -> int | None:
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
-class _Side:
+class _Side(AdapterBase):
     def __init__(self, runtime: TenantRuntime, tables: SyncTables) -> None:
-        self.runtime = runtime
+        super().__init__(runtime)
         self.tables = tables
-        self.sellsy = runtime.sellsy
-        self.altior = runtime.altior
-        self.mapping = runtime.mapping
-        self.flags = runtime.filter_fields
-
-    def view(self, event: ChangeEvent) -> SideRecord:
-        record = side_record(
-            event.system, event.entity, event.source_id, event.snapshot, self.mapping, self.flags
-        )
-        return SideRecord(
-            record.id,
-            record.entity,
-            record.fields,
-            event.content_hash,
-            event.version,
-            event.snapshot,
-        )
 
     def linked_id(self, system: str, entity: str, record_id: int, other: str) -> str:
         """The other system's id of a linked company; MissingDependency until it has one."""

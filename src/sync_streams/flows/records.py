@@ -12,9 +12,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from sync_streams.domain.envelope import System
+from sync_streams.domain.events import ChangeEvent
 from sync_streams.pipeline.filters import FilterFields
 from sync_streams.pipeline.mapping import MappingConfig, source_version, sync_hash, to_common
 from sync_streams.pipeline.sides import SideRecord
+from sync_streams.runtime.tenant import TenantRuntime
 
 
 def snapshot_of(model: BaseModel | dict[str, Any]) -> dict[str, Any]:
@@ -40,3 +42,28 @@ def side_record(
         version=source_version(system, entity, snapshot),
         snapshot=snapshot,
     )
+
+
+class AdapterBase:
+    """What every side adapter of a tenant holds, and how it reads an event's record."""
+
+    def __init__(self, runtime: TenantRuntime) -> None:
+        self.runtime = runtime
+        self.sellsy = runtime.sellsy
+        self.altior = runtime.altior
+        self.mapping = runtime.mapping
+        self.flags = runtime.filter_fields
+
+    def view(self, event: ChangeEvent) -> SideRecord:
+        """The event's record in common form, with the hash and version the event carries."""
+        record = side_record(
+            event.system, event.entity, event.source_id, event.snapshot, self.mapping, self.flags
+        )
+        return SideRecord(
+            record.id,
+            record.entity,
+            record.fields,
+            event.content_hash,
+            event.version,
+            event.snapshot,
+        )

@@ -16,7 +16,7 @@ from typing import Any
 from sync_streams.altior.writes import ThirdPartyCreate, ThirdPartyUpdate
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import NotFoundError
-from sync_streams.flows.records import side_record, snapshot_of
+from sync_streams.flows.records import AdapterBase, side_record, snapshot_of
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -44,29 +44,7 @@ def altior_marker(altior_id: str | int) -> str:
     return f"ALTIOR-{altior_id}"
 
 
-class _Side:
-    def __init__(self, runtime: TenantRuntime) -> None:
-        self.runtime = runtime
-        self.sellsy = runtime.sellsy
-        self.altior = runtime.altior
-        self.mapping = runtime.mapping
-        self.flags = runtime.filter_fields
-
-    def view(self, event: ChangeEvent) -> SideRecord:
-        record = side_record(
-            event.system, event.entity, event.source_id, event.snapshot, self.mapping, self.flags
-        )
-        return SideRecord(
-            record.id,
-            record.entity,
-            record.fields,
-            event.content_hash,
-            event.version,
-            event.snapshot,
-        )
-
-
-class SellsyThirdParties(_Side):
+class SellsyThirdParties(AdapterBase):
     system = "sellsy"
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
@@ -149,7 +127,7 @@ class SellsyThirdParties(_Side):
         return self._record(current.entity, model)
 
 
-class AltiorThirdParties(_Side):
+class AltiorThirdParties(AdapterBase):
     system = "altior"
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
