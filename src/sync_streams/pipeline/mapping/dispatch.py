@@ -54,6 +54,9 @@ _VERSION_FIELD: Final[dict[tuple[str, str], str | None]] = {
     ("altior", "affaire"): "updated_at",
 }
 _LINK_FIELDS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
+    # a Sellsy contact has no company field: the poller adds its first company as
+    # ``_company_id`` (flows.contacts); linking a contact later must be a change
+    ("sellsy", "contact"): ("_company_id",),
     ("sellsy", "opportunity"): ("company_id", "individual_id"),
     ("altior", "altior_contact"): ("third_party_id",),
     ("altior", "affaire"): ("third_party_id",),
