@@ -56,6 +56,14 @@ class Tenant:
                 return definition.id
         raise AssertionError(f"no custom field {name!r}")
 
+    async def flag(self, resource: str, record_id: int, value: bool = True) -> None:
+        """Tick (or untick) "Synchronisation Altior" on a Sellsy record, as a user would.
+
+        ``resource`` is the API path segment: ``companies``, ``individuals``, ``contacts``.
+        """
+        field = await self.sellsy_flag_field()
+        await self.sellsy.set_custom_field_values(resource, record_id, {field: value})
+
 
 @dataclass
 class Stack:
