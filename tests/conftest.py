@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sync_streams.errors import FatalError
 from sync_streams.local.kafka import LocalKafka, free_port
 
 
@@ -25,7 +26,17 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield external
         return
     broker = LocalKafka(Path(tmp_path_factory.mktemp("kafka")))
-    info = broker.start(free_port())
+    try:
+        info = broker.start(free_port())
+    except FatalError as first:
+        # a free port can be taken between our probe and the broker's bind when other
+        # processes start servers too: one more try on fresh ports, then give up
+        broker.stop()
+        broker = LocalKafka(Path(tmp_path_factory.mktemp("kafka-retry")))
+        try:
+            info = broker.start(free_port())
+        except FatalError as second:
+            raise second from first
     try:
         yield info.bootstrap
     finally:
