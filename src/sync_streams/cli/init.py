@@ -1,4 +1,4 @@
-"""``sync-streams init --tenant ID --job thirdPartyAll``: the form's initial loads.
+"""``sync-streams init --tenant ID --job thirdPartyAll|opportunityAll``: the form's initial loads.
 
 Runs the scan in this process (with the tenant's credentials from the environment)
 and publishes through Kafka, so the workers apply it with the live sync's rules.
@@ -14,12 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-JOBS = ("thirdPartyAll",)
+JOBS = ("thirdPartyAll", "opportunityAll")
+FLOW_OF_JOB = {"thirdPartyAll": "third_parties", "opportunityAll": "deals"}
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "init", help="run an initialisation job (thirdPartyAll) for one tenant"
+        "init", help="run an initialisation job (thirdPartyAll, opportunityAll) for one tenant"
     )
     parser.add_argument("--tenant", required=True, help="tenant id")
     parser.add_argument("--job", required=True, choices=JOBS, help="job of the connector form")
@@ -44,6 +45,7 @@ def _run(args: argparse.Namespace) -> int:
 async def _main(args: argparse.Namespace) -> int:
     from sync_streams.config import ServiceSettings, load_tenants
     from sync_streams.domain.events import DeadLetter
+    from sync_streams.jobs.deals import DealsInitReport, run_opportunity_all
     from sync_streams.jobs.third_parties import InitReport, run_third_party_all
     from sync_streams.kafka.declarations import load_topology
     from sync_streams.kafka.publisher import ProducerPublisher
@@ -60,16 +62,14 @@ async def _main(args: argparse.Namespace) -> int:
     topology = load_topology(prefix=args.prefix, partitions=settings.topic_partitions)
     publisher = ProducerPublisher(settings.broker, settings.topic_partitions)
 
-    def progress(report: InitReport) -> None:
+    def progress(report: InitReport | DealsInitReport) -> None:
         print(f"[{args.tenant}] {report.line()}", flush=True)
 
+    flow = FLOW_OF_JOB[args.job]
     try:
         await runtime.prepare()
-        if runtime.disabled.get("third_parties"):
-            print(
-                f"error: third_parties flow disabled: {runtime.disabled['third_parties']}",
-                file=sys.stderr,
-            )
+        if runtime.disabled.get(flow):
+            print(f"error: {flow} flow disabled: {runtime.disabled[flow]}", file=sys.stderr)
             return 1
         if args.dry_run:
             publisher = _DryRun()  # type: ignore[assignment]
@@ -87,13 +87,22 @@ async def _main(args: argparse.Namespace) -> int:
                 topology.name("deadletter"), letter.tenant.encode(), letter.to_bytes()
             )
 
-        report = await run_third_party_all(
-            runtime, publisher, topology, on_bad=on_bad, progress=progress
-        )
+        if args.job == "opportunityAll":
+            deals = await run_opportunity_all(
+                runtime, publisher, topology, on_bad=on_bad, progress=progress
+            )
+        else:
+            report = await run_third_party_all(
+                runtime, publisher, topology, on_bad=on_bad, progress=progress
+            )
     finally:
         if not args.dry_run:
             await publisher.stop()
         await registry.aclose()
+    if args.job == "opportunityAll":
+        verb = "would publish" if args.dry_run else "published"
+        print(f"[{args.tenant}] opportunityAll done: {verb} {deals.published} opportunities")
+        return 0
     for amb in report.ambiguous:
         print(
             f"AMBIGUOUS SIRET {amb.siret}: Sellsy {', '.join(amb.sellsy_ids) or '-'} / "

@@ -129,3 +129,10 @@ def altior_contacts(runtime: TenantRuntime) -> RecordSource:
         return _items(runtime.altior.contact_pages(updated_since=since))
 
     return RecordSource(runtime, "altior", "altior_contact", lister)
+
+
+def altior_affaires(runtime: TenantRuntime) -> RecordSource:
+    def lister(since: datetime | None) -> AsyncIterator[Any]:
+        return _items(runtime.altior.affaire_pages(updated_since=since))
+
+    return RecordSource(runtime, "altior", "affaire", lister)

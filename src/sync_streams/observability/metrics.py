@@ -37,6 +37,10 @@ OUTCOMES = (
 DIRECTIONS = ("import", "export")
 
 FLOW_STATES = ("running", "paused", "disabled", "off", "starting")
+MOVE_OUTCOMES = ("moved", "backwards", "already_there", "no_rule", "unknown_step")
+"""Values of ``outcome`` on ``sync_streams_deal_moves_total`` (an Altior quote, order or
+closure and the step it would give the linked opportunity)."""
+
 """Values of ``state`` on ``sync_streams_tenant_flow_state``: 1 for the current one, 0 others."""
 
 __all__ = [
@@ -44,6 +48,7 @@ __all__ = [
     "DIRECTIONS",
     "FLOW_STATES",
     "OUTCOMES",
+    "MOVE_OUTCOMES",
     "WorkerMetrics",
     "direction_of",
 ]
@@ -132,6 +137,12 @@ class WorkerMetrics:
             registry=r,
         )
         self.siret_matched = Counter(
+        self.deal_moves = Counter(
+            "sync_streams_deal_moves_total",
+            "Opportunity moves asked by Altior quotes, orders and closures, by outcome",
+            ["tenant", "outcome"],
+            registry=r,
+        )
             "sync_streams_siret_matched_total",
             "Record pairs linked by SIRET during an init",
             ["tenant"],
@@ -187,3 +198,5 @@ class WorkerMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+        for move in MOVE_OUTCOMES:
+            self.deal_moves.labels(tenant, move)

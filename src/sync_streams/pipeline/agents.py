@@ -16,6 +16,7 @@ from typing import Any
 
 import faust
 
+from sync_streams.jobs.deals import run_opportunity_all
 from sync_streams.jobs.third_parties import run_third_party_all
 from sync_streams.kafka.declarations import Topology
 from sync_streams.kafka.publisher import FaustPublisher
@@ -106,7 +107,9 @@ def install_sync(
                 bad.error, tenant=runtime.tenant, stage="init", original=bad.raw
             )
 
-        return await run_third_party_all(runtime, publisher, topology, on_bad=on_bad)
+        await run_third_party_all(runtime, publisher, topology, on_bad=on_bad)
+        # after the third parties on the same partition: deals find their clients linked
+        return await run_opportunity_all(runtime, publisher, topology, on_bad=on_bad)
 
     bootstrap = Bootstrapper(initial_load)
     known: set[str] = set()

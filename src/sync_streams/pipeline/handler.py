@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sync_streams.domain.envelope import System, other_system
 from sync_streams.domain.events import ChangeEvent
@@ -59,6 +59,32 @@ class KindSync(Protocol):
 
     def admit(self, runtime: TenantRuntime, source: SideRecord, event: ChangeEvent) -> Verdict:
         """Filters of the form (custom field flags, triggers); import and export alike."""
+
+
+@runtime_checkable
+class ActionSync(Protocol):
+    """A kind whose events act on a record of another kind instead of syncing a pair
+    (an Altior quote moves the linked Sellsy opportunity).
+
+    The handler dedupes its events like any other and records them as seen once
+    ``act`` returns; ``act`` checks its own flow switch and returns the outcome
+    label to count.  It may raise ``MissingDependency`` to wait for a link.
+    """
+
+    kind: str
+    flow: FlowName
+
+    def handles(self, event: ChangeEvent) -> bool: ...
+
+    async def act(
+        self,
+        runtime: TenantRuntime,
+        event: ChangeEvent,
+        *,
+        first_seen: bool,
+        metrics: WorkerMetrics,
+    ) -> str:
+        """Do what the event asks; ``first_seen``: no earlier version of it was handled."""
 
 
 class StageFailure(MalformedRecordError):
@@ -139,7 +165,9 @@ class SyncHandler:
     def _count(self, event: ChangeEvent, outcome: str) -> None:
         self.metrics.events.labels(event.tenant, direction_of(event.system), outcome).inc()
 
-    async def handle(self, event: ChangeEvent) -> None:
+    async def handle(self, event: ChangeEvent, *, required: bool = False) -> None:
+        """Sync one event.  ``required``: another record waits for this one (a deal's
+        client), so it is synced whatever its own filter says, even if seen before."""
         runtime = self.tenants.get(event.tenant)
         if runtime is None:
             raise FatalError(f"tenant {event.tenant!r} is not configured on this service")
@@ -149,7 +177,7 @@ class SyncHandler:
         kind = next((k for k in self.kinds if k.handles(event)), None)
         if kind is None:
             raise StageFailure(f"no sync for {event.system} {event.entity}", stage="map")
-        linked = await self._handle(runtime, kind, event)
+        linked = await self._handle(runtime, kind, event, required=required)
         for waiting in self.parking.release(linked):
             log.info(
                 "tenant=%s replaying %s now that its dependency is synced",
@@ -159,7 +187,7 @@ class SyncHandler:
             await self.handle(waiting)
 
     async def _handle(
-        self, runtime: TenantRuntime, kind: KindSync, event: ChangeEvent
+        self, runtime: TenantRuntime, kind: KindSync, event: ChangeEvent, *, required: bool
     ) -> list[str]:
         """Sync ``event``; return the link keys that became known (to release parked events)."""
         source_system: System = event.system
@@ -172,13 +200,15 @@ class SyncHandler:
                 return []
             state = state.model_copy(update={"held": None})  # an init found it unambiguous
         decision = decide(event, state)
-        if not decision.proceed:
+        if not decision.proceed and not (required and decision.outcome is Outcome.DUPLICATE):
             if state is not None:
                 self.tables.save_state(record_seen(state, event))
             self._count(event, _OUTCOME_LABEL.get(decision.outcome, decision.outcome.value))
             return []
         direction = direction_of(source_system)
         base = state or new_state(event, kind.kind)
+        if isinstance(kind, ActionSync):
+            return await self._act(runtime, kind, event, state)
         if not runtime.flow_on(kind.flow, direction):  # type: ignore[arg-type]
             self.tables.save_state(record_seen(base, event))
             self._count(event, "disabled")
@@ -189,7 +219,7 @@ class SyncHandler:
             source = source_adapter.view(event)
         except MalformedRecordError as exc:
             raise StageFailure(exc.reason, stage="map", field=exc.field) from exc
-        verdict = kind.admit(runtime, source, event)
+        verdict = Verdict(True) if required else kind.admit(runtime, source, event)
         if not verdict.passes:
             self.tables.save_state(record_seen(base, event))
             self._count(event, "filtered")
@@ -202,6 +232,8 @@ class SyncHandler:
             log.info("tenant=%s %s waits: %s", event.tenant, event.event_id, exc)
             return []
         if conflict:
+            if exc.bring_along is not None:  # synced now: its link releases this event
+                await self.handle(exc.bring_along, required=True)
             self.metrics.conflicts.labels(event.tenant, direction).inc()
         new = record_sync(base, event, sides, self.clock())
         self.tables.save_state(new)
@@ -214,6 +246,22 @@ class SyncHandler:
 
     async def _write(
         self,
+    async def _act(
+        self, runtime: TenantRuntime, kind: ActionSync, event: ChangeEvent, state: RecordState | None
+    ) -> list[str]:
+        try:
+            outcome = await kind.act(
+                runtime, event, first_seen=state is None, metrics=self.metrics
+            )
+        except MissingDependency as exc:
+            self.parking.park(exc.waiting_for, event)
+            self._count(event, "waiting")
+            log.info("tenant=%s %s waits: %s", event.tenant, event.event_id, exc)
+            return []
+        self.tables.save_state(record_seen(state or new_state(event, kind.kind), event))
+        self._count(event, outcome)
+        return []
+
         state: RecordState,
         event: ChangeEvent,
         source: SideRecord,

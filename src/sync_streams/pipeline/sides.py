@@ -33,12 +33,17 @@ class MissingDependency(SkippableError):
     """The record needs another one synced first (a contact's company, a deal's client).
 
     The handler parks the event under ``waiting_for`` (a link key) and replays it
-    when that record gets linked.
+    when that record gets linked.  ``bring_along``, when given, is a change event of
+    that record: the handler syncs it at once (whatever its own filter says), which
+    links it and so releases the parked event.
     """
 
-    def __init__(self, message: str, *, waiting_for: str) -> None:
+    def __init__(
+        self, message: str, *, waiting_for: str, bring_along: ChangeEvent | None = None
+    ) -> None:
         super().__init__(message)
         self.waiting_for = waiting_for
+        self.bring_along = bring_along
 
 
 class SideAdapter(Protocol):

@@ -2,8 +2,9 @@
 
 The form's "Initialisation" jobs are on by default: a tenant that has never been
 polled (no cursor in its tables) first gets ``thirdPartyAll`` (with SIRET matching
-when asked), and its pollers start from the moment that job started, so nothing
-changed during the job is missed and nothing is synced without matching first.
+when asked) then ``opportunityAll`` (when ``deals.init.import_all``), and its
+pollers start from the moment that job started, so nothing changed during the job
+is missed and nothing is synced without matching first.
 A tenant with cursors (a restart, a partition move) resumes from them at once.
 """
 
@@ -48,7 +49,9 @@ class Bootstrapper:
 
     async def _run(self, runtime: TenantRuntime) -> None:
         started = self.clock()
-        log.info("tenant %s: first start, running thirdPartyAll before live sync", runtime.tenant)
+        log.info(
+            "tenant %s: first start, running its initial load before live sync", runtime.tenant
+        )
         try:
             await self.run_init(runtime)
         except asyncio.CancelledError:
@@ -81,7 +84,9 @@ class Bootstrapper:
 
 def _wants_init(runtime: TenantRuntime) -> bool:
     init = runtime.config.third_parties.init
+    deals = runtime.config.deals.init
     return bool(
         (init.import_all and runtime.flow_on("third_parties", "import"))
         or (init.export_all and runtime.flow_on("third_parties", "export"))
+        or (deals.import_all and runtime.flow_on("deals", "import"))
     )
