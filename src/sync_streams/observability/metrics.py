@@ -36,19 +36,19 @@ OUTCOMES = (
 
 DIRECTIONS = ("import", "export")
 
-FLOW_STATES = ("running", "paused", "disabled", "off", "starting")
 MOVE_OUTCOMES = ("moved", "backwards", "already_there", "no_rule", "unknown_step")
 """Values of ``outcome`` on ``sync_streams_deal_moves_total`` (an Altior quote, order or
 closure and the step it would give the linked opportunity)."""
 
+FLOW_STATES = ("running", "paused", "disabled", "off", "starting")
 """Values of ``state`` on ``sync_streams_tenant_flow_state``: 1 for the current one, 0 others."""
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
     "DIRECTIONS",
     "FLOW_STATES",
-    "OUTCOMES",
     "MOVE_OUTCOMES",
+    "OUTCOMES",
     "WorkerMetrics",
     "direction_of",
 ]
@@ -136,13 +136,13 @@ class WorkerMetrics:
             ["tenant"],
             registry=r,
         )
-        self.siret_matched = Counter(
         self.deal_moves = Counter(
             "sync_streams_deal_moves_total",
             "Opportunity moves asked by Altior quotes, orders and closures, by outcome",
             ["tenant", "outcome"],
             registry=r,
         )
+        self.siret_matched = Counter(
             "sync_streams_siret_matched_total",
             "Record pairs linked by SIRET during an init",
             ["tenant"],
@@ -185,6 +185,8 @@ class WorkerMetrics:
         for stage in KNOWN_STAGES:
             self.dead_letters.labels(tenant, stage)
         self.siret_ambiguous.labels(tenant)
+        for move in MOVE_OUTCOMES:
+            self.deal_moves.labels(tenant, move)
 
     def record_clients(self, tenant: str, sellsy: Any, altior: Any) -> None:
         """Copy the API clients' counters (calls, 429s, quota left) into the gauges."""
@@ -198,5 +200,3 @@ class WorkerMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-        for move in MOVE_OUTCOMES:
-            self.deal_moves.labels(tenant, move)

@@ -205,10 +205,10 @@ class SyncHandler:
                 self.tables.save_state(record_seen(state, event))
             self._count(event, _OUTCOME_LABEL.get(decision.outcome, decision.outcome.value))
             return []
-        direction = direction_of(source_system)
-        base = state or new_state(event, kind.kind)
         if isinstance(kind, ActionSync):
             return await self._act(runtime, kind, event, state)
+        direction = direction_of(source_system)
+        base = state or new_state(event, kind.kind)
         if not runtime.flow_on(kind.flow, direction):  # type: ignore[arg-type]
             self.tables.save_state(record_seen(base, event))
             self._count(event, "disabled")
@@ -230,10 +230,10 @@ class SyncHandler:
             self.parking.park(exc.waiting_for, event)
             self._count(event, "waiting")
             log.info("tenant=%s %s waits: %s", event.tenant, event.event_id, exc)
-            return []
-        if conflict:
             if exc.bring_along is not None:  # synced now: its link releases this event
                 await self.handle(exc.bring_along, required=True)
+            return []
+        if conflict:
             self.metrics.conflicts.labels(event.tenant, direction).inc()
         new = record_sync(base, event, sides, self.clock())
         self.tables.save_state(new)
@@ -244,8 +244,6 @@ class SyncHandler:
         link = new.link()
         return list(link.table_keys()) if link is not None else []
 
-    async def _write(
-        self,
     async def _act(
         self, runtime: TenantRuntime, kind: ActionSync, event: ChangeEvent, state: RecordState | None
     ) -> list[str]:
@@ -262,6 +260,8 @@ class SyncHandler:
         self._count(event, outcome)
         return []
 
+    async def _write(
+        self,
         state: RecordState,
         event: ChangeEvent,
         source: SideRecord,
