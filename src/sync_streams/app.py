@@ -19,6 +19,7 @@ from sync_streams.config.service import ServiceSettings
 from sync_streams.kafka.declarations import Topology, load_topology
 from sync_streams.observability.metrics import CONTENT_TYPE_LATEST, WorkerMetrics
 from sync_streams.observability.partitions import install_partition_metrics
+from sync_streams.observability.status import assigned_partitions, worker_status
 from sync_streams.ops.tenant_follower import TenantFollower
 from sync_streams.pipeline.agents import SyncComponents, install_sync
 from sync_streams.ports import free_port
@@ -155,3 +156,19 @@ def _install_health(app: faust.App, runtime: Runtime) -> None:
         async def get(self, request: Request) -> Response:
             runtime.metrics.ready.set(1 if runtime.ready(app) else 0)
             return self.bytes(runtime.metrics.render(), content_type=CONTENT_TYPE_LATEST)
+
+    @app.page("/status")
+    class Status(View):
+        """Per tenant and flow: state, last polls, last-hour counts (``?tenant=ID``)."""
+
+        async def get(self, request: Request) -> Response:
+            report = worker_status(
+                metrics=runtime.metrics,
+                registry=runtime.tenants,
+                problems=runtime.follower.problems if runtime.follower else {},
+                assigned=assigned_partitions(app, runtime.topology.name("changes.sellsy")),
+                partitions=runtime.settings.topic_partitions,
+                ready=runtime.ready(app),
+                tenant=request.query.get("tenant"),
+            )
+            return self.json(report.model_dump(mode="json"))

@@ -14,6 +14,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from sync_streams.domain.events import KNOWN_STAGES
+from sync_streams.observability.recent import RecentActivity, flow_of
 
 # Prometheus' text format; aiohttp wants the charset apart from the content type.
 CONTENT_TYPE_LATEST = "text/plain; version=0.0.4"
@@ -167,6 +168,22 @@ class WorkerMetrics:
             ["tenant", "topic", "partition"],
             registry=r,
         )
+        self.recent = RecentActivity(LAG_BUCKETS)
+        """Last-hour outcomes and lag per tenant, flow and direction (``sync-streams status``)."""
+
+    def count(
+        self, tenant: str, direction: str, outcome: str, *, entity: str | None = None
+    ) -> None:
+        """Count one handled event (``sync_streams_events_total`` and the last-hour window)."""
+        self.events.labels(tenant, direction, outcome).inc()
+        self.recent.count(tenant, flow_of(entity), direction, outcome)
+
+    def observe_lag(
+        self, tenant: str, direction: str, seconds: float, *, entity: str | None = None
+    ) -> None:
+        """Observe the sync lag of an applied event (histogram and last-hour window)."""
+        self.lag.labels(tenant, direction).observe(seconds)
+        self.recent.observe_lag(tenant, flow_of(entity), direction, seconds)
 
     def init_tenant(self, tenant: str) -> None:
         """Create a served tenant's event series at zero.

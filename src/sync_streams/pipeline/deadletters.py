@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sync_streams.domain.events import DeadLetter
-from sync_streams.observability.metrics import WorkerMetrics
+from sync_streams.domain.events import ChangeEvent, DeadLetter
+from sync_streams.observability.metrics import WorkerMetrics, direction_of
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ class DeadLetterSink:
         await self._publish(letter.tenant.encode("utf-8"), letter.to_bytes())
         self.sent += 1
         self._metrics.dead_letters.labels(letter.tenant, stage).inc()
+        if isinstance(original, ChangeEvent):  # what became of the event, like other outcomes
+            direction = direction_of(original.system)
+            self._metrics.count(letter.tenant, direction, "dead_lettered", entity=original.entity)
         log.warning(
             "dead-lettered tenant=%s stage=%s id=%s reason=%s",
             letter.tenant,

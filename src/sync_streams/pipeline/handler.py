@@ -163,7 +163,7 @@ class SyncHandler:
         )
 
     def _count(self, event: ChangeEvent, outcome: str) -> None:
-        self.metrics.events.labels(event.tenant, direction_of(event.system), outcome).inc()
+        self.metrics.count(event.tenant, direction_of(event.system), outcome, entity=event.entity)
 
     async def handle(self, event: ChangeEvent, *, required: bool = False) -> None:
         """Sync one event.  ``required``: another record waits for this one (a deal's
@@ -240,7 +240,7 @@ class SyncHandler:
         self._count(event, "applied")
         if event.source_updated_at is not None and event.origin == "poll":
             lag = (self.clock() - event.source_updated_at).total_seconds()
-            self.metrics.lag.labels(event.tenant, direction).observe(max(lag, 0.0))
+            self.metrics.observe_lag(event.tenant, direction, max(lag, 0.0), entity=event.entity)
         link = new.link()
         return list(link.table_keys()) if link is not None else []
 

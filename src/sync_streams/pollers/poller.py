@@ -158,6 +158,8 @@ class Poller:
 
     async def run(self, interval: float, *, max_backoff: float = 300.0) -> None:
         """Poll forever every ``interval`` seconds; back off after failures."""
+        # the failures series exists at 0 from the start, so rate() sees the first one
+        self.metrics.poller_failures.labels(self.tenant, self.source.system, self.source.entity)
         failures = 0
         while True:
             try:
