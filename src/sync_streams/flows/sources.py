@@ -9,6 +9,9 @@ poller, never silently skipped, never stopping the page.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -43,9 +46,12 @@ class RecordSource:
     async def changed_since(
         self, since: datetime | None
     ) -> AsyncIterator[PolledRecord | BadRecord]:
+        reported = reported_bad_records(self.runtime)
         async for item in self._lister(since):
             if isinstance(item, MalformedRecordError):
-                yield BadRecord(item, getattr(item, "payload", None))
+                raw = getattr(item, "payload", None)
+                if reported.first_time(self.system, self.entity, raw):
+                    yield BadRecord(item, raw)
                 continue
             snapshot = snapshot_of(item)
             try:
@@ -60,9 +66,52 @@ class RecordSource:
                     self.runtime.filter_fields,
                 )
             except MalformedRecordError as exc:
-                yield BadRecord(exc, snapshot)
+                if reported.first_time(self.system, self.entity, snapshot):
+                    yield BadRecord(exc, snapshot)
                 continue
             yield PolledRecord(record.id, record.version, snapshot, record.hash)
+
+
+class ReportedBadRecords:
+    """The malformed versions of a tenant's records already handed out as ``BadRecord``.
+
+    Poll windows overlap (look-back) and a cursor only moves on records it can read,
+    so a malformed record would come back -- and be dead-lettered again -- on every
+    poll for as long as the tenant is quiet.  Each malformed version is reported
+    once per worker process (the initial load and the pollers share this memory);
+    a new malformed version of the record is reported again.  A restarted worker
+    reports each one once more, which is harmless.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._seen: OrderedDict[str, str] = OrderedDict()
+
+    def first_time(self, system: str, entity: str, raw: Any) -> bool:
+        text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+        fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        record_id = raw.get("id") if isinstance(raw, dict) else None
+        key = f"{system}|{entity}|{record_id if record_id is not None else fingerprint}"
+        if self._seen.get(key) == fingerprint:
+            self._seen.move_to_end(key)
+            return False
+        self._seen[key] = fingerprint
+        self._seen.move_to_end(key)
+        while len(self._seen) > self.limit:
+            self._seen.popitem(last=False)
+        return True
+
+
+_REPORTED = "bad-records"
+
+
+def reported_bad_records(runtime: TenantRuntime) -> ReportedBadRecords:
+    """The tenant's memory of reported malformed records (kept with its adapters)."""
+    memory = runtime.adapters_cache.get(_REPORTED)
+    if not isinstance(memory, ReportedBadRecords):
+        memory = ReportedBadRecords()
+        runtime.adapters_cache[_REPORTED] = memory
+    return memory
 
 
 def _flag_ids(runtime: TenantRuntime, entity: str) -> list[int]:
