@@ -13,9 +13,12 @@ as in production; ``Stack.secrets`` lists their values for leak checks.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import sqlite3
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +26,13 @@ from typing import Any
 
 import faust
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import SecretStr
 
 from sync_streams.altior import AltiorClient
 from sync_streams.app import Runtime, create_worker
 from sync_streams.config import ServiceSettings, TenantConfig, load_tenant
+from sync_streams.domain.events import DeadLetter
 from sync_streams.kafka.admin import apply_topology
 from sync_streams.kafka.declarations import load_topology
 from sync_streams.ports import free_port
@@ -148,6 +153,53 @@ class Stack:
             app, self.app = self.app, None
             await app.stop()
 
+    async def raw_sellsy_edit(
+        self, account_id: int, kind: str, record_id: int, **fields: Any
+    ) -> None:
+        """Overwrite fields of a stored Sellsy record *as is*, past the API's validation
+        (a name that is a number, a broken ``updated_at``): what a buggy Sellsy could send.
+
+        The record's change stamp moves to now so the next poll window holds it.
+        """
+
+        def edit() -> None:
+            with sqlite3.connect(self.directory / "sellsy.db", timeout=30) as db:
+                where = (account_id, kind, record_id)
+                (body,) = db.execute(
+                    "SELECT body FROM records WHERE account_id = ? AND kind = ? AND id = ?", where
+                ).fetchone()
+                record = {**json.loads(body), **fields}
+                db.execute(
+                    "UPDATE records SET body = ?, updated_us = ?"
+                    " WHERE account_id = ? AND kind = ? AND id = ?",
+                    (json.dumps(record, ensure_ascii=False), time.time_ns() // 1000, *where),
+                )
+
+        await asyncio.to_thread(edit)
+
+    async def dead_letters(self) -> list[DeadLetter]:
+        """Every dead letter on this stack's dead-letter topic so far (read with aiokafka)."""
+        topic = load_topology(prefix=self.prefix, partitions=PARTITIONS).name("deadletter")
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.kafka_url.removeprefix("kafka://"),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            ends = await consumer.end_offsets(partitions)
+            letters: list[DeadLetter] = []
+            for tp in partitions:
+                while await consumer.position(tp) < ends[tp]:
+                    batch = await consumer.getmany(tp, timeout_ms=1000)
+                    letters += [DeadLetter.from_bytes(m.value) for m in batch.get(tp, [])]
+            return letters
+        finally:
+            await consumer.stop()
+
     def metric(self, name: str, **labels: str) -> float:
         assert self.runtime is not None
         value = self.runtime.metrics.registry.get_sample_value(name, labels)
@@ -167,9 +219,22 @@ def tenant_yaml(
     import_from_sellsy: bool = True,
     company_filter_field: str | None = "Synchronisation Altior",
     contact_filter_field: str | None = "Synchronisation Altior",
+    deals_export: bool = False,
+    deals_import: bool = False,
+    opportunity_filter_field: str | None = None,
+    deals_init_import_all: bool = False,
+    import_triggers: Sequence[Mapping[str, Any]] = (),
+    on_quote_created: Sequence[Mapping[str, str]] = (),
+    on_order_created: Sequence[Mapping[str, str]] = (),
+    on_deal_closed: Sequence[Mapping[str, str]] = (),
 ) -> str:
+    """A tenant file; deal flows are off unless asked (rules as ``{pipeline, step}`` rows)."""
+
     def flag(value: str | None) -> str:
         return "null" if value is None else value
+
+    def rows(value: Sequence[Mapping[str, Any]]) -> str:
+        return json.dumps([dict(row) for row in value], ensure_ascii=False)  # YAML flow style
 
     return textwrap.dedent(f"""\
         tenant: {tenant_id}
@@ -200,16 +265,16 @@ def tenant_yaml(
             phone_types: {{phone: Fixe, fax: Fax, mobile: Portable}}
             website_url_type: Site web
         deals:
-          export_to_sellsy: false
-          import_from_sellsy: false
-          opportunity_filter_field: null
+          export_to_sellsy: {str(deals_export).lower()}
+          import_from_sellsy: {str(deals_import).lower()}
+          opportunity_filter_field: {flag(opportunity_filter_field)}
           pipeline_field: Workflow
           step_field: Etape
-          init: {{import_all: false}}
-          import_triggers: []
-          on_quote_created: []
-          on_order_created: []
-          on_deal_closed: []
+          init: {{import_all: {str(deals_init_import_all).lower()}}}
+          import_triggers: {rows(import_triggers)}
+          on_quote_created: {rows(on_quote_created)}
+          on_order_created: {rows(on_order_created)}
+          on_deal_closed: {rows(on_deal_closed)}
         """)
 
 
