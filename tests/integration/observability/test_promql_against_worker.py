@@ -83,17 +83,7 @@ async def test_every_expression_is_valid_promql_for_prometheus(
 # expression containing one of these is reported, not failed; once it returns
 # series for both tenants the test FAILS until its entry is removed here, so this
 # list can only shrink.
-PENDING_WIRING: dict[str, str] = {
-    'outcome=~"failed|dead_lettered"': "metrics.init_tenant(tenant) when a worker serves a tenant",
-    "sync_streams_dead_letters_total": "metrics.init_tenant(tenant)",
-    "sync_streams_conflicts_total": "metrics.init_tenant(tenant)",
-    "sync_streams_siret_ambiguous_total": "metrics.init_tenant(tenant)",
-    "sync_streams_poller_failures_total": "pollers: create the failures series at 0 on start",
-    "sync_streams_tenant_partition_info": "app: install_partition_metrics(...)",
-    "sync_streams_api_calls": "app: publish the API clients' counters per tenant",
-    "sync_streams_api_rate_limited": "app: publish the API clients' counters per tenant",
-    "sync_streams_api_quota_remaining": "app: publish the API clients' last quota headers",
-}
+PENDING_WIRING: dict[str, str] = {}
 
 
 async def _tenants_in(prometheus: Prometheus, expr: str) -> set[str]:
