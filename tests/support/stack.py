@@ -54,6 +54,8 @@ class Tenant:
     sellsy: SellsyClient
     altior_key: str
     altior: AltiorClient
+    altior_sandbox: AltiorSandbox | None = None
+    """The Altior sandbox holding this tenant's database."""
 
     async def sellsy_flag_field(self, name: str = "Synchronisation Altior") -> int:
         for definition in await self.sellsy.search_custom_fields():
@@ -83,12 +85,29 @@ class Stack:
     app: faust.App | None = None
     runtime: Runtime | None = None
     poll_interval: float = 1.0
+    extra_altior: list[AltiorSandbox] = field(default_factory=list)
 
-    async def add_tenant(self, tenant_id: str, *, overrides: str = "", **flows: Any) -> Tenant:
+    async def add_altior_sandbox(self) -> AltiorSandbox:
+        """Another Altior server (its own database, ids from 1 again), stopped with the stack."""
+        path = self.directory / f"altior-{len(self.extra_altior) + 2}.db"
+        sandbox = await self.exit.enter_async_context(altior_sandbox(path))
+        self.extra_altior.append(sandbox)
+        return sandbox
+
+    async def add_tenant(
+        self,
+        tenant_id: str,
+        *,
+        overrides: str = "",
+        altior: AltiorSandbox | None = None,
+        **flows: Any,
+    ) -> Tenant:
+        """A Sellsy account and an Altior tenant (on ``altior``, else the stack's sandbox)."""
         client_id, client_secret, account_id = await self.sellsy_sandbox.create_account(
             f"Compte {tenant_id}", per_second=1000
         )
-        altior_key = await self.altior_sandbox.create_tenant(f"Altior {tenant_id}")
+        altior = altior or self.altior_sandbox
+        altior_key = await altior.create_tenant(f"Altior {tenant_id}")
         env = tenant_id.upper().replace("-", "_")
         os.environ[f"SELLSY_SECRET_{env}"] = client_secret
         os.environ[f"ALTIOR_KEY_{env}"] = altior_key
@@ -101,7 +120,7 @@ class Stack:
                 token_url=self.sellsy_sandbox.token_url,
                 client_id=client_id,
                 account_id=account_id,
-                altior_url=self.altior_sandbox.api_url,
+                altior_url=altior.api_url,
                 env=env,
                 **flows,
             )
@@ -119,9 +138,8 @@ class Stack:
                 client_secret=SecretStr(client_secret),
             ),
             altior_key=altior_key,
-            altior=AltiorClient(
-                self.altior_sandbox.api_url, SecretStr(altior_key), user_login="claire.martin"
-            ),
+            altior=AltiorClient(altior.api_url, SecretStr(altior_key), user_login="claire.martin"),
+            altior_sandbox=altior,
         )
         self.exit.push_async_callback(tenant.sellsy.aclose)
         self.exit.push_async_callback(tenant.altior.aclose)
