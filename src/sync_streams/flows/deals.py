@@ -90,7 +90,15 @@ class SellsyDeals(_Side):
         return self._record(model)
 
     async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
+        """The opportunity the affaire's external reference names.  Read fresh: a
+        redelivered event's snapshot predates the reference written after creating."""
         known = external_sellsy_id(source.snapshot, self.mapping)
+        if known is None:
+            try:
+                fresh = await self.altior.get_affaire(int(source.id))
+            except NotFoundError:
+                return None
+            known = external_sellsy_id(snapshot_of(fresh), self.mapping)
         return await self.read(known, SELLSY_ENTITY) if known is not None else None
 
     async def _related(self, affaire: SideRecord, event: ChangeEvent) -> dict[str, Any]:
