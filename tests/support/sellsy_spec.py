@@ -51,7 +51,7 @@ from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC_PATH = REPO_ROOT.parent / "shared" / "reference" / "sellsy-api-v2.openapi.yaml"
+DEFAULT_SPEC_PATH = REPO_ROOT / "docs" / "reference" / "sellsy-api-v2.openapi.yaml"
 SPEC_ENV_VAR = "SELLSY_OPENAPI_SPEC"
 SPEC_HOST_URL = "https://api.sellsy.com"
 API_PREFIX = "/v2"

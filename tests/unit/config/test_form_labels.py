@@ -11,7 +11,7 @@ from sync_streams.config.form import default_text, form_fields, key_field, markd
 
 from .conftest import REPO
 
-FORM = REPO.parent / "shared" / "reference" / "connector-configuration-form.txt"
+FORM = REPO / "docs" / "reference" / "connector-configuration-form.txt"
 DOC = REPO / "docs" / "configuration.md"
 
 # Lines of the form that are not labels: its title, its legend and the example answers.
@@ -35,8 +35,7 @@ NOT_LABELS = {
 
 
 def form_lines() -> list[str]:
-    if not FORM.exists():
-        pytest.skip(f"reference form not found at {FORM}")
+    assert FORM.exists(), f"reference form missing: {FORM}"
     lines = []
     for raw in FORM.read_text(encoding="utf-8").splitlines():
         line = re.sub(r"^\[bookmark: [^\]]*\]", "", raw.strip()).removeprefix("· ").strip()
