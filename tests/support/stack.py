@@ -8,6 +8,14 @@ a real Faust worker in this process, and tenants configured like an integrator w
 
 Secrets go through environment variables referenced by the tenant file, exactly
 as in production; ``Stack.secrets`` lists their values for leak checks.
+
+The worker can also run as a real ``sync-streams worker`` child process, to be
+killed and restarted on the same data directory::
+
+    worker = stack.worker_process()
+    await worker.start()
+    worker.kill()            # SIGKILL: no drain, no commit
+    await worker.start()     # recovers its tables from the changelogs
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sqlite3
+import sys
 import textwrap
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -27,6 +37,7 @@ from typing import Any
 import faust
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from sync_streams.altior import AltiorClient
@@ -53,6 +64,7 @@ class Tenant:
     sellsy_account: int
     sellsy: SellsyClient
     altior_key: str
+    """The worker's Altior API key (the users' client below has a key of its own)."""
     altior: AltiorClient
     altior_sandbox: AltiorSandbox | None = None
     """The Altior sandbox holding this tenant's database."""
@@ -127,6 +139,11 @@ class Stack:
             + textwrap.dedent(overrides)
         )
         config = load_tenant(path)
+        # the tests act as the client's users, with credentials of their own, so the
+        # sandboxes' call logs of the worker's credentials hold the sync's calls only
+        user_id, user_secret = await self.sellsy_sandbox.create_client(account_id, "Utilisateurs")
+        user_key = await altior.add_key(altior_key)
+        self.secrets += [user_secret, user_key]
         tenant = Tenant(
             id=tenant_id,
             config=config,
@@ -134,11 +151,11 @@ class Stack:
             sellsy=SellsyClient(
                 base_url=self.sellsy_sandbox.base_url,
                 token_url=self.sellsy_sandbox.token_url,
-                client_id=client_id,
-                client_secret=SecretStr(client_secret),
+                client_id=user_id,
+                client_secret=SecretStr(user_secret),
             ),
             altior_key=altior_key,
-            altior=AltiorClient(altior.api_url, SecretStr(altior_key), user_login="claire.martin"),
+            altior=AltiorClient(altior.api_url, SecretStr(user_key), user_login="claire.martin"),
             altior_sandbox=altior,
         )
         self.exit.push_async_callback(tenant.sellsy.aclose)
@@ -218,10 +235,108 @@ class Stack:
         finally:
             await consumer.stop()
 
+    def worker_process(self, name: str = "worker") -> WorkerProcess:
+        """A ``sync-streams worker`` child process of this stack (not started yet)."""
+        process = WorkerProcess(self, name, free_port(), self.directory / name)
+        self.exit.push_async_callback(process.stop)
+        return process
+
     def metric(self, name: str, **labels: str) -> float:
         assert self.runtime is not None
         value = self.runtime.metrics.registry.get_sample_value(name, labels)
         return float(value or 0.0)
+
+
+@dataclass
+class WorkerProcess:
+    """``sync-streams worker --broker ... --tenants DIR --web-port P --data-dir D`` as a
+    child process, with the tenants' secrets in its environment (inherited, as the
+    tenant files reference them).  Its output goes to ``<directory>/<name>.log``.
+    """
+
+    stack: Stack
+    name: str
+    web_port: int
+    data_dir: Path
+    process: asyncio.subprocess.Process | None = None
+    starts: int = 0
+
+    @property
+    def log_path(self) -> Path:
+        return self.stack.directory / f"{self.name}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    def command(self) -> list[str]:
+        return [
+            *(sys.executable, "-m", "sync_streams", "worker"),
+            *("--broker", self.stack.kafka_url, "--app-id", self.stack.prefix),
+            *("--tenants", str(self.stack.directory), "--web-port", str(self.web_port)),
+            *("--data-dir", str(self.data_dir)),
+        ]
+
+    async def start(self, *, limit: float = 120.0) -> None:
+        """Start the process and wait until it serves ``/readyz`` with 200 (group joined,
+        tables recovered)."""
+        assert not self.running, "worker already running"
+        env = {
+            **os.environ,
+            "SYNC_STREAMS_TOPIC_PREFIX": self.stack.prefix,
+            "SYNC_STREAMS_TOPIC_PARTITIONS": str(PARTITIONS),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.starts += 1
+        with self.log_path.open("ab") as log:
+            log.write(f"--- start {self.starts}\n".encode())
+            log.flush()
+            self.process = await asyncio.create_subprocess_exec(
+                *self.command(), stdout=log, stderr=log, env=env
+            )
+        await wait_for(self.ready, f"{self.name} ready", limit=limit)
+
+    async def ready(self) -> bool:
+        if not self.running:
+            tail = self.log_path.read_text(errors="replace")[-3000:]
+            raise AssertionError(f"{self.name} exited: {tail}")
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                return (await client.get(f"{self.url}/readyz")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    async def kill(self) -> None:
+        """SIGKILL: the worker stops at once, mid-write, without committing anything."""
+        assert self.process is not None and self.running
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def stop(self, *, grace: float = 30.0) -> None:
+        """SIGTERM (graceful drain), SIGKILL after ``grace`` seconds."""
+        if self.process is None or not self.running:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), grace)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+    async def metric(self, name: str, **labels: str) -> float:
+        """One sample of the worker's ``/metrics`` (0 when absent)."""
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            text = (await client.get(f"{self.url}/metrics")).text
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                wanted = all(sample.labels.get(k) == v for k, v in labels.items())
+                if sample.name == name and wanted:
+                    return float(sample.value)
+        return 0.0
 
 
 def tenant_yaml(
@@ -326,4 +441,4 @@ async def sync_stack(kafka_url: str, prefix: str, directory: Path) -> AsyncItera
         yield stack
 
 
-__all__ = ["Stack", "Tenant", "httpx", "sync_stack", "wait_for"]
+__all__ = ["Stack", "Tenant", "WorkerProcess", "httpx", "sync_stack", "wait_for"]
