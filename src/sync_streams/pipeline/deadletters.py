@@ -35,6 +35,10 @@ class DeadLetterSink:
         self._clock = clock
         self.sent = 0
 
+    @property
+    def metrics(self) -> WorkerMetrics:
+        return self._metrics
+
     async def send(
         self,
         error: BaseException,

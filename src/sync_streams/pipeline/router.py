@@ -12,8 +12,9 @@ import logging
 from typing import Protocol
 
 from sync_streams.domain.events import ChangeEvent
-from sync_streams.errors import MalformedRecordError, SyncStreamsError
+from sync_streams.errors import ApiError, MalformedRecordError, SyncStreamsError
 from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
+from sync_streams.observability.metrics import direction_of
 from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.tables import SyncTables
 from sync_streams.pollers.cursor import CursorMarker, is_marker
@@ -80,6 +81,10 @@ class ChangeRouter:
         try:
             await self.handler.handle(event)
         except SyncStreamsError as exc:
+            if isinstance(exc, ApiError):  # an API refused or failed after bounded retries
+                self.dead_letters.metrics.count(
+                    event.tenant, direction_of(event.system), "failed", entity=event.entity
+                )
             stage = getattr(exc, "stage", None) or "write"
             await self.dead_letters.send(
                 exc,

@@ -95,3 +95,16 @@ async def test_handler_failure_is_dead_lettered_and_stream_goes_on() -> None:
     assert letter.stage == "write"
     assert "siret" in letter.reason
     assert letter.original_event() == _event()
+
+
+async def test_api_failure_counts_as_failed_and_dead_lettered() -> None:
+    error = RejectedError("le champ siret est invalide", system="altior", status=422)
+    router, _, _ = _router(Handler(error))
+    await router.on_message(b"acme-prod", _event().to_bytes())
+    metrics = router.dead_letters.metrics
+    for outcome in ("failed", "dead_lettered"):
+        value = metrics.registry.get_sample_value(
+            "sync_streams_events_total",
+            {"tenant": "acme-prod", "direction": "import", "outcome": outcome},
+        )
+        assert value == 1
