@@ -227,11 +227,11 @@ class SyncHandler:
         try:
             sides, conflict = await self._write(base, event, source, source_adapter, target_adapter)
         except MissingDependency as exc:
+            if await self._bring_along(exc):  # its dependency is synced now: once more
+                return await self._handle(runtime, kind, event, required=required)
             self.parking.park(exc.waiting_for, event)
             self._count(event, "waiting")
             log.info("tenant=%s %s waits: %s", event.tenant, event.event_id, exc)
-            if exc.bring_along is not None:  # synced now: its link releases this event
-                await self.handle(exc.bring_along, required=True)
             return []
         if conflict:
             self.metrics.conflicts.labels(event.tenant, direction).inc()
@@ -243,6 +243,14 @@ class SyncHandler:
             self.metrics.observe_lag(event.tenant, direction, max(lag, 0.0), entity=event.entity)
         link = new.link()
         return list(link.table_keys()) if link is not None else []
+
+    async def _bring_along(self, exc: MissingDependency) -> bool:
+        """Sync the record ``exc`` waits for when it came with it; True once it is linked."""
+        if exc.bring_along is None:
+            return False
+        log.info("tenant=%s %s", exc.bring_along.tenant, exc)
+        await self.handle(exc.bring_along, required=True)
+        return self.tables.links.get(exc.waiting_for) is not None
 
     async def _act(
         self, runtime: TenantRuntime, kind: ActionSync, event: ChangeEvent, state: RecordState | None

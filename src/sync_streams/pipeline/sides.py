@@ -34,8 +34,8 @@ class MissingDependency(SkippableError):
 
     The handler parks the event under ``waiting_for`` (a link key) and replays it
     when that record gets linked.  ``bring_along``, when given, is a change event of
-    that record: the handler syncs it at once (whatever its own filter says), which
-    links it and so releases the parked event.
+    that record: the handler syncs it at once (whatever its own filter says) and, once
+    it is linked, handles the waiting event again instead of parking it.
     """
 
     def __init__(

@@ -91,7 +91,7 @@ async def test_unsynced_company_comes_along_with_the_deal(make_world: MakeWorld)
     third_party = w.altior.third_parties[affaire["third_party_id"]]
     assert third_party["name"] == "Garage Martin"
     assert third_party["external_references"][0]["value"] == str(company)
-    assert w.count("waiting") == 1  # parked, then released by its company's link
+    assert w.count("applied") == 2  # its company, then the deal
 
 
 async def test_third_party_import_off_dead_letters_the_deal_with_the_reason(
