@@ -253,12 +253,14 @@ class SyncHandler:
         return self.tables.links.get(exc.waiting_for) is not None
 
     async def _act(
-        self, runtime: TenantRuntime, kind: ActionSync, event: ChangeEvent, state: RecordState | None
+        self,
+        runtime: TenantRuntime,
+        kind: ActionSync,
+        event: ChangeEvent,
+        state: RecordState | None,
     ) -> list[str]:
         try:
-            outcome = await kind.act(
-                runtime, event, first_seen=state is None, metrics=self.metrics
-            )
+            outcome = await kind.act(runtime, event, first_seen=state is None, metrics=self.metrics)
         except MissingDependency as exc:
             self.parking.park(exc.waiting_for, event)
             self._count(event, "waiting")
