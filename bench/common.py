@@ -285,9 +285,11 @@ def tenant_yaml(
     env: str,
     poll_interval_seconds: int,
     company_filter_field: str | None,
+    initial_load: bool = True,
 ) -> str:
     """A tenant file as an integrator fills it: both third-party directions, deals off."""
     company_filter = "null" if company_filter_field is None else company_filter_field
+    init = "true" if initial_load else "false"
     return textwrap.dedent(f"""\
         tenant: {tenant_id}
         client: Bench {tenant_id}
@@ -311,7 +313,7 @@ def tenant_yaml(
           import_from_sellsy: true
           company_filter_field: {company_filter}
           contact_filter_field: null
-          init: {{export_all: true, import_all: true, match_on_siret: true}}
+          init: {{export_all: {init}, import_all: {init}, match_on_siret: true}}
           mapping:
             email_type: Principal
             civility: {{mr: M, mrs: Mme, ms: Mme}}
@@ -339,6 +341,7 @@ async def add_tenant(
     sellsy_per_second: int = 5,
     poll_interval_seconds: int = 5,
     company_filter_field: str | None = None,
+    initial_load: bool = True,
 ) -> BenchTenant:
     """A Sellsy account (Sellsy's documented 5 calls/s by default) and an Altior tenant,
     a tenant file in ``tenants_dir``, secrets in this process's environment."""
@@ -364,6 +367,7 @@ async def add_tenant(
             env=env,
             poll_interval_seconds=poll_interval_seconds,
             company_filter_field=company_filter_field,
+            initial_load=initial_load,
         )
     )
     sellsy = SellsyClient(
