@@ -91,20 +91,37 @@ class TenantRuntime:
             self.disabled[flow] = "; ".join(lines) or "configuration does not match the APIs"
             for line in lines:
                 log.error("tenant %s: %s flow disabled: %s", self.tenant, flow, line)
-        try:
-            self.filter_fields = resolve_filter_fields(
-                self.config, inventory.sellsy_field_definitions
-            )
-        except ConfigError as exc:
-            reason = "; ".join(exc.problems)
-            self.disabled["third_parties"] = self.disabled.get("third_parties") or reason
-            log.error("tenant %s: third_parties flow disabled: %s", self.tenant, reason)
+        self.filter_fields = self._filter_fields(inventory)
         self.establishment_id = inventory.establishment_id(self.config.altior.establishment)
         self.adapters_cache = {}
         self.warnings = tuple(report.warnings)
         for warning in self.warnings:
             log.warning("tenant %s: %s", self.tenant, warning)
         self.inventory = inventory
+
+    def _filter_fields(self, inventory: Inventory) -> FilterFields:
+        """Resolve the filter flags; one that does not resolve disables only its flow
+        (the opportunity flag the deals, the others the third parties)."""
+        config = self.mapping
+        try:
+            return resolve_filter_fields(config, inventory.sellsy_field_definitions)
+        except ConfigError as exc:
+            problems = exc.problems
+        failed: dict[FlowName, list[str]] = {}
+        for line in problems:
+            setting = line.split(":", 1)[0]
+            flow: FlowName = "deals" if setting == "opportunity_filter_field" else "third_parties"
+            failed.setdefault(flow, []).append(line)
+            if setting in type(config).model_fields:
+                config = config.model_copy(update={setting: None})
+        for flow, lines in failed.items():
+            reason = "; ".join(lines)
+            self.disabled[flow] = self.disabled.get(flow) or reason
+            log.error("tenant %s: %s flow disabled: %s", self.tenant, flow, reason)
+        try:
+            return resolve_filter_fields(config, inventory.sellsy_field_definitions)
+        except ConfigError:
+            return FilterFields()
 
     async def aclose(self) -> None:
         await self.sellsy.aclose()

@@ -100,3 +100,12 @@ async def test_sources_follow_the_form(make_world: MakeWorld) -> None:
     polled = {(s.system, s.entity) for s in sources_for(w.runtime)}
     assert {("sellsy", "opportunity"), ("altior", "quote")} <= polled
     assert not polled & {("altior", "affaire"), ("altior", "order"), ("altior", "affaire_closure")}
+
+
+async def test_an_unknown_opportunity_flag_disables_only_the_deal_flow(
+    make_world: MakeWorld,
+) -> None:
+    w = await make_world(opportunity_filter_field="Champ inexistant")
+    assert set(w.runtime.disabled) == {"deals"}
+    assert "Champ inexistant" in w.runtime.disabled["deals"]
+    assert w.runtime.filter_fields.company is not None  # third parties keep their flag
