@@ -110,12 +110,11 @@ class DealContext:
         """The dependency to raise for a client not linked yet, with its change event."""
         where = "Altior" if system == "sellsy" else "Sellsy"
         what = f"its {system} {entity} {record_id}"
-        flow = "import" if direction == "import" else "export"
         if not self.runtime.flow_on("third_parties", direction):
             why = self.runtime.disabled.get("third_parties") or "switched off in the tenant file"
             raise ClientNotSynced(
                 f"{deal.entity} {deal.source_id}: {what} is not in {where} and the "
-                f"third-party {flow} is off ({why})"
+                f"third-party {direction} is off ({why})"
             )
         record = await third_parties.read(str(record_id), entity)
         if record is None:

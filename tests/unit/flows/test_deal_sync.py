@@ -159,3 +159,30 @@ async def test_quiet_after_convergence(make_world: MakeWorld) -> None:
     for _ in range(10):
         await w.poll_deals()
     assert (len(w.sellsy.writes()), len(w.altior.writes())) == writes
+
+
+async def test_exported_affaire_brings_its_third_party_along(make_world: MakeWorld) -> None:
+    w = await make_world()
+    w.altior.third_parties[7] = {
+        "id": 7,
+        "kind": "moral",
+        "name": "Menuiserie Lefèvre",
+        "establishment_id": 1,
+        "updated_at": w.clock.tick().isoformat(),
+    }
+    affaire = w.altior.add_affaire("Agencement atelier", 7)
+
+    await w.handle(w.affaire_event(affaire))
+
+    opportunity = w.sellsy.opportunities[w.linked_opportunity(affaire) or 0]
+    company = w.sellsy.companies[opportunity["company_id"]]
+    assert company["name"] == "Menuiserie Lefèvre"
+    assert company["reference"] == "ALTIOR-7"
+
+
+async def test_third_party_export_off_dead_letters_the_affaire(make_world: MakeWorld) -> None:
+    w = await make_world(export_to_sellsy=False)
+    affaire = w.altior.add_affaire("Agencement atelier", 7)
+    with pytest.raises(SkippableError, match="third-party export is off"):
+        await w.handle(w.affaire_event(affaire))
+    assert w.sellsy.opportunities == {}
