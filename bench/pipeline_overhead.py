@@ -354,6 +354,8 @@ async def main(args: argparse.Namespace) -> None:
             await registry.aclose()
         summary = load.summary()
         print(f"  {summary}")
+        if not {"faust", "plain"} <= set(results):
+            return
         ratio = results["faust"]["rate"] / results["plain"]["rate"]
         cond = (
             f"{args.events} events, {args.tenants} tenants, {PARTITIONS} partitions, one process, "

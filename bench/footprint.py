@@ -1,0 +1,273 @@
+"""P6 footprint: RSS and CPU of one worker process with N idle tenants, and the time to
+recover the id-link table after a restart.
+
+``sync-streams worker`` runs as a child process (as in production) with ``--tenants``
+tenant files at ``--poll`` s poll intervals (60 s by default), both sandboxes in their
+own processes.  Once every tenant has polled (first-start inits done), the worker is
+left alone for ``--window`` s: its RSS (``/proc/PID/status`` VmRSS, sampled every 2 s)
+and CPU (``/proc/PID/stat`` utime+stime) are the figures.
+
+Recovery: the worker is stopped, ``--links`` id-link entries (the table's own
+changelog format, spread over the tenants' partitions) are produced to its
+``<app id>-id-links-changelog`` topic, and the time from process start to ``/readyz``
+(tables recovered) is measured, against a plain restart without them.  The default
+store (in memory, rebuilt from the changelog) only: no RocksDB store is installed.
+
+    python bench/footprint.py [--quick] [--tenants 100] [--window 180] [--links 200000]
+
+Prints its conditions and figures; asserts nothing; stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from common import (
+    PARTITIONS,
+    BenchTenant,
+    add_tenant,
+    close_tenants,
+    conditions_header,
+    emit_figure,
+    kafka_broker,
+    sandboxes,
+)
+
+from sync_streams.kafka.admin import apply_topology
+from sync_streams.kafka.declarations import load_topology
+from sync_streams.kafka.partitioning import partition_of
+from sync_streams.pipeline.state import IdLink
+from sync_streams.ports import free_port
+
+APP_ID = "bench-footprint"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+class WorkerProcess:
+    def __init__(self, bootstrap: str, tenants_dir: Path, data_dir: Path, log: Path) -> None:
+        self.bootstrap, self.tenants_dir, self.data_dir, self.log = bootstrap, tenants_dir, data_dir, log
+        self.port = free_port()
+        self.process: asyncio.subprocess.Process | None = None
+        self.started = 0.0
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def start(self) -> None:
+        env = {**os.environ, "SYNC_STREAMS_TOPIC_PARTITIONS": str(PARTITIONS)}
+        with self.log.open("ab") as out:
+            self.started = time.monotonic()
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "sync_streams", "worker", "--broker", f"kafka://{self.bootstrap}",
+                "--app-id", APP_ID, "--web-port", str(self.port), "--data-dir", str(self.data_dir),
+                "--tenants", str(self.tenants_dir), "--log-level", "WARNING",
+                stdout=out, stderr=asyncio.subprocess.STDOUT, env=env,
+            )  # fmt: skip
+
+    async def get(self, path: str) -> httpx.Response | None:
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                return await http.get(f"http://127.0.0.1:{self.port}{path}")
+        except httpx.HTTPError:
+            return None
+
+    async def wait_ready(self, timeout: float) -> float:
+        """Seconds from process start until ``/readyz`` answers 200."""
+        while time.monotonic() - self.started < timeout:
+            if self.process is not None and self.process.returncode is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log}")
+            answer = await self.get("/readyz")
+            if answer is not None and answer.status_code == 200:
+                return time.monotonic() - self.started
+            await asyncio.sleep(0.2)
+        raise TimeoutError("worker not ready")
+
+    async def polled_tenants(self) -> set[str]:
+        answer = await self.get("/metrics")
+        if answer is None:
+            return set()
+        pattern = re.compile(
+            r'^sync_streams_poller_last_success_timestamp_seconds\{(?=[^}]*entity="company")'
+            r'(?=[^}]*system="sellsy")[^}]*tenant="([^"]+)"[^}]*\} ([0-9.e+]+)$', re.M
+        )  # fmt: skip
+        return {m.group(1) for m in pattern.finditer(answer.text) if float(m.group(2)) > 0}
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 60)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+async def produce_links(bootstrap: str, tenants: list[str], count: int) -> float:
+    """``count`` entries in the id-link table's changelog, as the worker writes them."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=512 * 1024)
+    await producer.start()
+    started = time.monotonic()
+    topic = f"{APP_ID}-id-links-changelog"
+    try:
+        pending: list[Any] = []
+        for n in range(count // 2):
+            tenant = tenants[n % len(tenants)]
+            link = IdLink(tenant=tenant, entity="third_party", sellsy_id=str(10_000_000 + n),
+                          sellsy_entity="company", altior_id=str(20_000_000 + n),
+                          altior_entity="third_party")  # fmt: skip
+            value = link.model_dump_json().encode()
+            for key in link.table_keys():
+                pending.append(
+                    await producer.send(topic, key=json.dumps(key).encode(), value=value,
+                                        partition=partition_of(tenant, PARTITIONS))  # fmt: skip
+                )
+            if len(pending) >= 20_000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return time.monotonic() - started
+
+
+async def main(args: argparse.Namespace) -> None:
+    load = conditions_header(f"P6 footprint: one worker process with {args.tenants} idle tenants")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-footprint-"))
+    tenants: list[BenchTenant] = []
+    worker: WorkerProcess | None = None
+    try:
+        async with kafka_broker(tmp) as bootstrap, sandboxes(tmp / "sandboxes") as boxes:
+            await apply_topology(f"kafka://{bootstrap}", load_topology(partitions=PARTITIONS))
+            set_up = time.monotonic()
+            for n in range(args.tenants):
+                tenant = await add_tenant(boxes, tmp / "tenants", f"idle-{n:04d}", poll_interval_seconds=args.poll)
+                if args.companies:
+                    await boxes.sellsy.seed(tenant.sellsy_account, generate={"companies": args.companies})
+                tenants.append(tenant)
+            await close_tenants(tenants)  # the bench needs no driver clients here
+            print(
+                f"  set-up  : {args.tenants} tenants ({args.companies} companies each, synced by their "
+                f"first-start init), poll interval {args.poll} s, created in "
+                f"{time.monotonic() - set_up:.0f} s; sandboxes in their own processes; worker = "
+                f"`sync-streams worker` child process, memory table store",
+                flush=True,
+            )
+            worker = WorkerProcess(bootstrap, tmp / "tenants", tmp / "worker", tmp / "worker.log")
+            await worker.start()
+            ready = await worker.wait_ready(300)
+            peak = rss_mb(worker.pid)
+            ids = {t.id for t in tenants}
+            deadline = time.monotonic() + args.live_timeout
+            while (polled := await worker.polled_tenants()) < ids:
+                peak = max(peak, rss_mb(worker.pid))
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(2)
+            live = time.monotonic() - worker.started
+            print(
+                f"  start   : ready (/readyz) after {ready:.1f} s; {len(polled)}/{len(ids)} tenants "
+                f"polled after {live:.0f} s; peak RSS so far {peak:.0f} MB",
+                flush=True,
+            )
+            await asyncio.sleep(min(args.poll, 30))  # the first poll round's echoes settle
+            rss: list[float] = []
+            cpu0, wall0 = cpu_seconds(worker.pid), time.monotonic()
+            while time.monotonic() - wall0 < args.window:
+                rss.append(rss_mb(worker.pid))
+                await asyncio.sleep(2)
+            cpu = (cpu_seconds(worker.pid) - cpu0) / (time.monotonic() - wall0)
+            idle_rss, idle_max = rss[-1], max(rss)
+            print(
+                f"  idle    : {args.window:.0f} s window: RSS {idle_rss:.0f} MB at end (max "
+                f"{idle_max:.0f} MB), CPU {cpu:.3f} cores ({cpu * 100:.1f}% of one core)",
+                flush=True,
+            )
+
+            # recovery after a restart
+            await worker.stop()
+            restart = WorkerProcess(bootstrap, tmp / "tenants", tmp / "worker", tmp / "worker.log")
+            await restart.start()
+            plain = await restart.wait_ready(300)
+            await restart.stop()
+            produced = await produce_links(bootstrap, sorted(ids), args.links)
+            worker = WorkerProcess(bootstrap, tmp / "tenants", tmp / "worker", tmp / "worker.log")
+            await worker.start()
+            recovered = await worker.wait_ready(900)
+            recovered_rss = rss_mb(worker.pid)
+            await worker.stop()
+            print(
+                f"  restart : ready after {plain:.1f} s with only the tables the tenants wrote; "
+                f"{args.links:,} id-link entries produced in {produced:.0f} s; ready after "
+                f"{recovered:.1f} s with them (RSS {recovered_rss:.0f} MB right after)",
+                flush=True,
+            )
+        summary = load.summary()
+        print(f"  {summary}")
+        cond = f"{args.tenants} idle tenants at {args.poll} s polls, {args.window:.0f} s window; {summary}"
+        emit_figure(
+            f"P6 footprint: RSS of one worker, {args.tenants} idle tenants",
+            f"{idle_rss:.0f} MB (max {idle_max:.0f} MB; peak during start {peak:.0f} MB)",
+            "< 1 GB (at 1,000 tenants)", cond, met=idle_max < 1024,
+        )  # fmt: skip
+        emit_figure(
+            f"P6 footprint: CPU of one worker, {args.tenants} idle tenants",
+            f"{cpu:.3f} cores", "< 1 core (at 1,000 tenants)", cond, met=cpu < 1,
+        )  # fmt: skip
+        per_million = (recovered - plain) * 1_000_000 / args.links
+        emit_figure(
+            f"P6 recovery: {args.links:,} id-link entries after a restart (memory store)",
+            f"{recovered:.1f} s to ready ({recovered - plain:.1f} s over a plain restart; "
+            f"linear extrapolation to 1,000,000: ~{per_million + plain:.0f} s)",
+            "< 60 s for 1,000,000", cond, met=per_million + plain < 60,
+        )  # fmt: skip
+    finally:
+        if worker is not None:
+            await worker.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 tenants, 60 s window, 50,000 entries")
+    parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument("--companies", type=int, default=2, help="companies per tenant")
+    parser.add_argument("--poll", type=int, default=60, help="tenants' poll interval (s)")
+    parser.add_argument("--window", type=float, default=180.0, help="idle measurement (s)")
+    parser.add_argument("--live-timeout", type=float, default=600.0, help="wait for first polls (s)")
+    parser.add_argument("--links", type=int, default=200_000, help="id-link entries to recover")
+    args = parser.parse_args()
+    if args.quick:
+        args.tenants, args.window, args.links = min(args.tenants, 20), min(args.window, 60.0), min(args.links, 50_000)
+    return args
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
