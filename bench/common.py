@@ -78,10 +78,8 @@ def _versions() -> str:
     names = ("faust-streaming", "aiokafka", "httpx", "aiohttp", "pydantic")
     parts = []
     for name in names:
-        try:
+        with contextlib.suppress(Exception):  # a missing distribution is only not printed
             parts.append(f"{name} {version(name)}")
-        except Exception:  # noqa: BLE001 -- a missing distribution is only not printed
-            continue
     return ", ".join(parts)
 
 
@@ -94,7 +92,7 @@ def _java_version() -> str:
         )
         first = (done.stderr or done.stdout).splitlines()[0]
         return first.replace('"', "")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "java ?"
 
 
@@ -467,7 +465,7 @@ async def running_worker(
         await app.stop()
 
 
-async def wait_live(runtime: Any, tenant_ids: list[str], *, timeout: float) -> float:
+async def wait_live(runtime: Any, tenant_ids: list[str], *, limit: float) -> float:
     """Seconds until every tenant's first-start init is done and its Sellsy company
     poller has stored a cursor (the tenant is in live sync)."""
     from sync_streams.pollers.cursor import cursor_key
@@ -478,7 +476,7 @@ async def wait_live(runtime: Any, tenant_ids: list[str], *, timeout: float) -> f
         missing = [t for t in tenant_ids if cursors.get(cursor_key(t, "sellsy", "company")) is None]
         if not missing:
             return time.monotonic() - started
-        if time.monotonic() - started > timeout:
+        if time.monotonic() - started > limit:
             raise TimeoutError(f"{len(missing)} tenant(s) never went live: {missing[:5]}")
         await asyncio.sleep(0.5)
 
@@ -569,13 +567,13 @@ async def run_lag_phase(
     *,
     changes_per_probe: int,
     spacing: float,
-    timeout: float,
+    wait: float,
     label: str,
     seed: int = 7,
 ) -> dict[str, list[Change]]:
     """Each probe edits ``changes_per_probe`` companies, one every ``spacing`` s on
     average (jittered, so edits fall at every phase of the poll cycle); then waits up
-    to ``timeout`` s after the last edit for the stragglers."""
+    to ``wait`` s after the last edit for the stragglers."""
     import random
 
     rng = random.Random(seed)
@@ -593,8 +591,8 @@ async def run_lag_phase(
             for probe in rng.sample(probes, len(probes)):
                 await probe.change(label)
                 await asyncio.sleep(spacing * rng.uniform(0.5, 1.5) / len(probes))
-        deadline = time.monotonic() + timeout
-        while any(p.pending for p in probes) and time.monotonic() < deadline:
+        deadline = time.monotonic() + wait
+        while any(p.pending for p in probes) and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.5)
     finally:
         stop.set()
@@ -620,7 +618,11 @@ class LagStats:
         return "n/a" if value is None else f"{value:.2f} s"
 
     def line(self) -> str:
-        lost = f", {self.censored} not applied within {self.censored_at:.0f} s" if self.censored else ""
+        lost = (
+            f", {self.censored} not applied within {self.censored_at:.0f} s"
+            if self.censored
+            else ""
+        )
         return f"n={self.count}, p50 {self.fmt(self.p50)}, p95 {self.fmt(self.p95)}{lost}"
 
 
@@ -644,7 +646,9 @@ def lag_stats(changes: list[Change], censored_at: float) -> LagStats:
 # --- call logs ---------------------------------------------------------------------------
 
 
-async def altior_calls(boxes: Sandboxes, api_key: str, *, after_id: int = 0) -> list[dict[str, Any]]:
+async def altior_calls(
+    boxes: Sandboxes, api_key: str, *, after_id: int = 0
+) -> list[dict[str, Any]]:
     """Every call made with ``api_key`` after ``after_id`` (the sandbox's log, paged)."""
     tenant_id, key_id = boxes.altior.keys[api_key]
     calls: list[dict[str, Any]] = []
@@ -660,9 +664,13 @@ async def altior_calls(boxes: Sandboxes, api_key: str, *, after_id: int = 0) -> 
         after_id = int(items[-1]["id"])
 
 
-async def sellsy_calls(boxes: Sandboxes, tenant: BenchTenant, *, since: int = 0) -> list[dict[str, Any]]:
+async def sellsy_calls(
+    boxes: Sandboxes, tenant: BenchTenant, *, since: int = 0
+) -> list[dict[str, Any]]:
     """Calls of the worker's API client of ``tenant`` after sequence ``since``."""
-    return await boxes.sellsy.calls(tenant.sellsy_account, client_id=tenant.worker_client_id, since=since)
+    return await boxes.sellsy.calls(
+        tenant.sellsy_account, client_id=tenant.worker_client_id, since=since
+    )
 
 
 def last_id(calls: list[dict[str, Any]], key: str, default: int) -> int:

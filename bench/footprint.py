@@ -71,7 +71,12 @@ def cpu_seconds(pid: int) -> float:
 
 class WorkerProcess:
     def __init__(self, bootstrap: str, tenants_dir: Path, data_dir: Path, log: Path) -> None:
-        self.bootstrap, self.tenants_dir, self.data_dir, self.log = bootstrap, tenants_dir, data_dir, log
+        self.bootstrap, self.tenants_dir, self.data_dir, self.log = (
+            bootstrap,
+            tenants_dir,
+            data_dir,
+            log,
+        )
         self.port = free_port()
         self.process: asyncio.subprocess.Process | None = None
         self.started = 0.0
@@ -99,9 +104,9 @@ class WorkerProcess:
         except httpx.HTTPError:
             return None
 
-    async def wait_ready(self, timeout: float) -> float:
+    async def wait_ready(self, limit: float) -> float:
         """Seconds from process start until ``/readyz`` answers 200."""
-        while time.monotonic() - self.started < timeout:
+        while time.monotonic() - self.started < limit:
             if self.process is not None and self.process.returncode is not None:
                 raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log}")
             answer = await self.get("/readyz")
@@ -132,7 +137,9 @@ class WorkerProcess:
 
 async def produce_links(bootstrap: str, tenants: list[str], count: int) -> float:
     """``count`` entries in the id-link table's changelog, as the worker writes them."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=512 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=512 * 1024
+    )
     await producer.start()
     started = time.monotonic()
     topic = f"{APP_ID}-id-links-changelog"
@@ -146,8 +153,12 @@ async def produce_links(bootstrap: str, tenants: list[str], count: int) -> float
             value = link.model_dump_json().encode()
             for key in link.table_keys():
                 pending.append(
-                    await producer.send(topic, key=json.dumps(key).encode(), value=value,
-                                        partition=partition_of(tenant, PARTITIONS))  # fmt: skip
+                    await producer.send(
+                        topic,
+                        key=json.dumps(key).encode(),
+                        value=value,
+                        partition=partition_of(tenant, PARTITIONS),
+                    )
                 )
             if len(pending) >= 20_000:
                 await asyncio.gather(*pending)
@@ -168,14 +179,18 @@ async def main(args: argparse.Namespace) -> None:
             await apply_topology(f"kafka://{bootstrap}", load_topology(partitions=PARTITIONS))
             set_up = time.monotonic()
             for n in range(args.tenants):
-                tenant = await add_tenant(boxes, tmp / "tenants", f"idle-{n:04d}", poll_interval_seconds=args.poll)
+                tenant = await add_tenant(
+                    boxes, tmp / "tenants", f"idle-{n:04d}", poll_interval_seconds=args.poll
+                )
                 if args.companies:
-                    await boxes.sellsy.seed(tenant.sellsy_account, generate={"companies": args.companies})
+                    await boxes.sellsy.seed(
+                        tenant.sellsy_account, generate={"companies": args.companies}
+                    )
                 tenants.append(tenant)
             await close_tenants(tenants)  # the bench needs no driver clients here
             print(
-                f"  set-up  : {args.tenants} tenants ({args.companies} companies each, synced by their "
-                f"first-start init), poll interval {args.poll} s, created in "
+                f"  set-up  : {args.tenants} tenants ({args.companies} companies each, synced by "
+                f"their first-start init), poll interval {args.poll} s, created in "
                 f"{time.monotonic() - set_up:.0f} s; sandboxes in their own processes; worker = "
                 f"`sync-streams worker` child process, memory table store",
                 flush=True,
@@ -193,8 +208,8 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.sleep(2)
             live = time.monotonic() - worker.started
             print(
-                f"  start   : ready (/readyz) after {ready:.1f} s; {len(polled)}/{len(ids)} tenants "
-                f"polled after {live:.0f} s; peak RSS so far {peak:.0f} MB",
+                f"  start   : ready (/readyz) after {ready:.1f} s; {len(polled)}/{len(ids)} "
+                f"tenants polled after {live:.0f} s; peak RSS so far {peak:.0f} MB",
                 flush=True,
             )
             await asyncio.sleep(min(args.poll, 30))  # the first poll round's echoes settle
@@ -231,7 +246,10 @@ async def main(args: argparse.Namespace) -> None:
             )
         summary = load.summary()
         print(f"  {summary}")
-        cond = f"{args.tenants} idle tenants at {args.poll} s polls, {args.window:.0f} s window; {summary}"
+        cond = (
+            f"{args.tenants} idle tenants at {args.poll} s polls, {args.window:.0f} s window; "
+            f"{summary}"
+        )
         emit_figure(
             f"P6 footprint: RSS of one worker, {args.tenants} idle tenants",
             f"{idle_rss:.0f} MB (max {idle_max:.0f} MB; peak during start {peak:.0f} MB)",
@@ -256,16 +274,24 @@ async def main(args: argparse.Namespace) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 tenants, 60 s window, 50,000 entries")
+    parser.add_argument(
+        "--quick", action="store_true", help="20 tenants, 60 s window, 50,000 entries"
+    )
     parser.add_argument("--tenants", type=int, default=100)
     parser.add_argument("--companies", type=int, default=2, help="companies per tenant")
     parser.add_argument("--poll", type=int, default=60, help="tenants' poll interval (s)")
     parser.add_argument("--window", type=float, default=180.0, help="idle measurement (s)")
-    parser.add_argument("--live-timeout", type=float, default=600.0, help="wait for first polls (s)")
+    parser.add_argument(
+        "--live-timeout", type=float, default=600.0, help="wait for first polls (s)"
+    )
     parser.add_argument("--links", type=int, default=200_000, help="id-link entries to recover")
     args = parser.parse_args()
     if args.quick:
-        args.tenants, args.window, args.links = min(args.tenants, 20), min(args.window, 60.0), min(args.links, 50_000)
+        args.tenants, args.window, args.links = (
+            min(args.tenants, 20),
+            min(args.window, 60.0),
+            min(args.links, 50_000),
+        )
     return args
 
 

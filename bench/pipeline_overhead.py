@@ -61,18 +61,17 @@ from sync_streams.kafka.admin import apply_topology
 from sync_streams.kafka.declarations import Topology, load_topology
 from sync_streams.kafka.partitioning import partition_of
 from sync_streams.observability.metrics import WorkerMetrics
+from sync_streams.pipeline.agents import install_sync
 from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.handler import KindSync, SyncHandler
 from sync_streams.pipeline.router import ChangeRouter
 from sync_streams.pipeline.sides import SideAdapter, SideRecord
-from sync_streams.pipeline.tables import SyncTables, TableView, CursorView
-from sync_streams.pipeline.agents import install_sync
 from sync_streams.pipeline.state import IdLink, RecordState
+from sync_streams.pipeline.tables import CursorView, SyncTables, TableView
 from sync_streams.pollers.poller import PolledRecord
 from sync_streams.ports import free_port
 from sync_streams.runtime.registry import TenantRegistry
 from sync_streams.runtime.tenant import TenantRuntime
-
 
 # --- stubbed target writes ------------------------------------------------------------
 
@@ -82,7 +81,7 @@ class StubAdapter(AdapterBase):
 
     def __init__(self, runtime: TenantRuntime, system: str) -> None:
         super().__init__(runtime)
-        self.system = system  # type: ignore[assignment]
+        self.system = system
 
     async def read(self, record_id: str, entity: str) -> SideRecord | None:
         return None
@@ -92,10 +91,20 @@ class StubAdapter(AdapterBase):
 
     async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
         entity = "third_party" if self.system == "altior" else "company"
-        return SideRecord(f"9{source.id}", entity, dict(source.fields), source.hash, datetime.now(UTC))
+        return SideRecord(
+            f"9{source.id}", entity, dict(source.fields), source.hash, datetime.now(UTC)
+        )
 
-    async def update(self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent) -> SideRecord:
-        return SideRecord(current.id, current.entity, {**current.fields, **changes}, current.hash, datetime.now(UTC))
+    async def update(
+        self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent
+    ) -> SideRecord:
+        return SideRecord(
+            current.id,
+            current.entity,
+            {**current.fields, **changes},
+            current.hash,
+            datetime.now(UTC),
+        )
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
         return record
@@ -105,7 +114,10 @@ class StubThirdParties(ThirdPartySync):
     def adapters(self, runtime: TenantRuntime) -> dict[str, SideAdapter]:
         cached = runtime.adapters_cache.get("bench-stub")
         if cached is None:
-            cached = {"sellsy": StubAdapter(runtime, "sellsy"), "altior": StubAdapter(runtime, "altior")}
+            cached = {
+                "sellsy": StubAdapter(runtime, "sellsy"),
+                "altior": StubAdapter(runtime, "altior"),
+            }
             runtime.adapters_cache["bench-stub"] = cached
         return cached  # type: ignore[return-value]
 
@@ -133,11 +145,16 @@ def make_events(samples: list[PolledRecord], tenants: list[str], count: int) -> 
         source_id = str(1_000_000 + n)
         events.append(
             ChangeEvent(
-                tenant=tenants[n % len(tenants)], system="sellsy", entity="company",
-                source_id=source_id, source_updated_at=record.updated_at,
-                content_hash=record.content_hash, snapshot={**record.snapshot, "id": int(source_id)},
-                observed_at=now, origin="poll",
-            )  # fmt: skip
+                tenant=tenants[n % len(tenants)],
+                system="sellsy",
+                entity="company",
+                source_id=source_id,
+                source_updated_at=record.updated_at,
+                content_hash=record.content_hash,
+                snapshot={**record.snapshot, "id": int(source_id)},
+                observed_at=now,
+                origin="poll",
+            )
         )
     return events
 
@@ -190,7 +207,9 @@ async def plain_loop(
     tables = produced_tables(outbox)
     metrics = WorkerMetrics()
     # the naive loop waits for each send: batching delay would only add to its wait
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0 if naive else 5, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=0 if naive else 5, acks="all"
+    )
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
         max_poll_records=500,
@@ -202,7 +221,11 @@ async def plain_loop(
     async def dead_letter(key: bytes, value: bytes) -> None:
         await producer.send_and_wait(topology.name("deadletter"), key=key, value=value)
 
-    router = ChangeRouter(tables, SyncHandler(registry, tables, stub_kinds(tables), metrics), DeadLetterSink(dead_letter, metrics))
+    router = ChangeRouter(
+        tables,
+        SyncHandler(registry, tables, stub_kinds(tables), metrics),
+        DeadLetterSink(dead_letter, metrics),
+    )
     partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
     consumer.assign(partitions)
     await consumer.seek_to_beginning(*partitions)
@@ -220,8 +243,10 @@ async def plain_loop(
                     await router.on_message(message.key, message.value)
                     tenant = (message.key or b"").decode()
                     for key, value in outbox:
-                        send = producer.send(changelog, key=json.dumps(key).encode(), value=value,
-                                             partition=partition_of(tenant, PARTITIONS))  # fmt: skip
+                        send = producer.send(
+                            changelog, key=json.dumps(key).encode(), value=value,
+                            partition=partition_of(tenant, PARTITIONS),
+                        )  # fmt: skip
                         if naive:
                             await (await send)
                         else:
@@ -246,8 +271,8 @@ async def plain_loop(
 
 
 async def faust_agent(
-    bootstrap: str, prefix: str, topology: Topology, registry: TenantRegistry, count: int, tmp: Path,
-    *, profile: bool = False,
+    bootstrap: str, prefix: str, topology: Topology, registry: TenantRegistry, count: int,
+    tmp: Path, *, profile: bool = False,
 ) -> dict[str, float]:  # fmt: skip
     settings = ServiceSettings.load(
         broker=f"kafka://{bootstrap}", app_id=f"{prefix}-faust", web_port=free_port(),
@@ -300,14 +325,18 @@ async def faust_agent(
 
 
 async def main(args: argparse.Namespace) -> None:
-    load = conditions_header("P4 pipeline overhead: sync agent (writes stubbed) vs a plain aiokafka loop")
+    load = conditions_header(
+        "P4 pipeline overhead: sync agent (writes stubbed) vs a plain aiokafka loop"
+    )
     tmp = Path(tempfile.mkdtemp(prefix="bench-overhead-"))
     tenants: list[BenchTenant] = []
     prefix = f"bp{uuid.uuid4().hex[:8]}"
     try:
         async with kafka_broker(tmp) as bootstrap, sandboxes(tmp / "sandboxes") as boxes:
             for n in range(args.tenants):
-                tenants.append(await add_tenant(boxes, tmp / "tenants", f"overhead-{n}", initial_load=False))
+                tenants.append(
+                    await add_tenant(boxes, tmp / "tenants", f"overhead-{n}", initial_load=False)
+                )
             await boxes.sellsy.seed(tenants[0].sellsy_account, generate={"companies": 200})
             registry = TenantRegistry()
             for tenant in tenants:
@@ -336,7 +365,13 @@ async def main(args: argparse.Namespace) -> None:
             for name in args.order:
                 if name == "faust":
                     results[name] = await faust_agent(
-                        bootstrap, prefix, topology, registry, args.events, tmp, profile=args.profile
+                        bootstrap,
+                        prefix,
+                        topology,
+                        registry,
+                        args.events,
+                        tmp,
+                        profile=args.profile,
                     )
                 else:
                     results[name] = await plain_loop(
@@ -359,14 +394,22 @@ async def main(args: argparse.Namespace) -> None:
         ratio = results["faust"]["rate"] / results["plain"]["rate"]
         cond = (
             f"{args.events} events, {args.tenants} tenants, {PARTITIONS} partitions, one process, "
-            f"faust {results['faust']['rate']:,.0f}/s vs plain {results['plain']['rate']:,.0f}/s; {summary}"
+            f"faust {results['faust']['rate']:,.0f}/s vs plain "
+            f"{results['plain']['rate']:,.0f}/s; {summary}"
         )
-        emit_figure("P4 pipeline overhead: Faust agent / plain aiokafka loop", f"{ratio:.2f}", ">= 0.5", cond, met=ratio >= 0.5)
+        emit_figure(
+            "P4 pipeline overhead: Faust agent / plain aiokafka loop",
+            f"{ratio:.2f}",
+            ">= 0.5",
+            cond,
+            met=ratio >= 0.5,
+        )
         if "naive" in results:
             emit_figure(
                 "P4 reference: naive loop (awaits each send) / plain loop",
                 f"{results['naive']['rate'] / results['plain']['rate']:.2f}",
-                "about 0.2 (issue 10)", cond,
+                "about 0.2 (issue 10)",
+                cond,
             )
     finally:
         await close_tenants(tenants)
