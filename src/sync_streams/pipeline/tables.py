@@ -99,6 +99,10 @@ def declare_faust_tables(app: Any, partitions: int) -> SyncTables:
             name,
             default=None,
             partitions=partitions,
+            # value_type=bytes makes the table's own serializer "raw": without it Faust
+            # JSON-decodes the changelog on recovery and a restarted worker reads dicts
+            key_type=str,
+            value_type=bytes,
             schema=faust.Schema(
                 key_type=str, value_type=bytes, key_serializer="json", value_serializer="raw"
             ),
