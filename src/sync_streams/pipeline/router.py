@@ -22,6 +22,10 @@ from sync_streams.pollers.cursor import CursorMarker, is_marker
 log = logging.getLogger(__name__)
 
 
+class InternalError(SyncStreamsError):
+    """An unexpected failure of our own code while handling a message."""
+
+
 class ChangeHandler(Protocol):
     async def handle(self, event: ChangeEvent) -> None:
         """Sync one change event; raise a SyncStreamsError subclass when it cannot."""
@@ -46,9 +50,27 @@ class ChangeRouter:
         self.dead_letters = dead_letters
 
     async def on_message(self, key: bytes | None, value: bytes | None) -> None:
+        """Handle one message; whatever happens, it ends applied, skipped or dead-lettered.
+
+        An unexpected exception (a bug) must not crash the agent: Faust would restart it
+        past the message, and the message would be lost.  It is dead-lettered instead,
+        with stage ``internal``, so ``dlq requeue`` can re-feed it once fixed.
+        """
         tenant = key.decode("utf-8", "replace") if key else None
         if value is None:
             return
+        try:
+            await self._route(tenant, value)
+        except Exception as exc:  # the stream must go on; nothing is lost
+            log.exception("unexpected error handling a message of tenant %s", tenant)
+            await self.dead_letters.send(
+                InternalError(f"{type(exc).__name__}: {exc}"),
+                tenant=tenant,
+                stage="internal",
+                original=value,
+            )
+
+    async def _route(self, tenant: str | None, value: bytes) -> None:
         try:
             payload = json.loads(value)
         except ValueError:

@@ -108,3 +108,12 @@ async def test_api_failure_counts_as_failed_and_dead_lettered() -> None:
             {"tenant": "acme-prod", "direction": "import", "outcome": outcome},
         )
         assert value == 1
+
+
+async def test_an_unexpected_bug_is_dead_lettered_not_lost() -> None:
+    router, _, publisher = _router(Handler(ZeroDivisionError("bug")))
+    await router.on_message(b"acme-prod", _event().to_bytes())
+    [letter] = [DeadLetter.from_bytes(m.value) for m in publisher.on("dlq")]
+    assert (letter.stage, letter.tenant) == ("internal", "acme-prod")
+    assert "ZeroDivisionError" in letter.reason
+    assert letter.original_event() == _event()
