@@ -31,6 +31,7 @@ FLOW_OF_ENTITY: dict[str, str] = {
     "affaire": "deals",
     "quote": "deals",
     "order": "deals",
+    "affaire_closure": "deals",
 }
 
 OTHER_FLOW = "other"
