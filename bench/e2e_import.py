@@ -222,6 +222,12 @@ async def measure(
                 break
             await asyncio.sleep(0.5)
         echoes_at = time.monotonic()
+        handled_import = {o: applied("import", o) for o in ("applied", "duplicate", "filtered")}
+        polled_total = "sync_streams_events_polled_total"
+        polled = {
+            e: metric(runtime, polled_total, tenant=TENANT, system=s, entity=e)
+            for s, e in (("sellsy", "company"), ("altior", "third_party"))
+        }
         await asyncio.sleep(6)  # one more poll cycle of every poller
         settled = await worker_calls(boxes, tenant)
     finally:
@@ -245,6 +251,13 @@ async def measure(
         f"  echoes  : {applied('export', 'echo'):,.0f} echo + "
         f"{applied('export', 'duplicate'):,.0f} duplicate events, all in "
         f"{echoes_at - done_at:.1f} s after the import"
+    )
+    print(
+        "  events  : published by the initial load and pollers: "
+        f"{polled['company']:,.0f} Sellsy company, {polled['third_party']:,.0f} Altior third "
+        "party; import events handled: "
+        + ", ".join(f"{n:,.0f} {o}" for o, n in handled_import.items())
+        + " (look-back windows re-read recent records: duplicates are dropped by hash)"
     )
     print(f"  target  : Altior holds each company exactly once: {'yes' if exact else 'NO'}")
     per_record = show_calls("until the last import applied", at_done, records)
