@@ -250,14 +250,16 @@ async def main(args: argparse.Namespace) -> None:
             f"{args.tenants} idle tenants at {args.poll} s polls, {args.window:.0f} s window; "
             f"{summary}"
         )
+        at_scale = args.tenants >= 1000  # the targets are stated for 1,000 tenants
         emit_figure(
             f"P6 footprint: RSS of one worker, {args.tenants} idle tenants",
             f"{idle_rss:.0f} MB (max {idle_max:.0f} MB; peak during start {peak:.0f} MB)",
-            "< 1 GB (at 1,000 tenants)", cond, met=idle_max < 1024,
+            "< 1 GB (at 1,000 tenants)", cond, met=idle_max < 1024 if at_scale else None,
         )  # fmt: skip
         emit_figure(
             f"P6 footprint: CPU of one worker, {args.tenants} idle tenants",
-            f"{cpu:.3f} cores", "< 1 core (at 1,000 tenants)", cond, met=cpu < 1,
+            f"{cpu:.3f} cores", "< 1 core (at 1,000 tenants)", cond,
+            met=cpu < 1 if at_scale else None,
         )  # fmt: skip
         per_million = (recovered - plain) * 1_000_000 / args.links
         emit_figure(
