@@ -11,6 +11,7 @@ again (and finds what it created, through ``find_counterpart``), never dropped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Protocol, runtime_checkable
 
 from sync_streams.domain.envelope import System, other_system
 from sync_streams.domain.events import ChangeEvent
-from sync_streams.errors import FatalError, MalformedRecordError
+from sync_streams.errors import FatalError, MalformedRecordError, RetriableError
 from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.observability.metrics import WorkerMetrics, direction_of
 from sync_streams.pipeline.mapping import align
@@ -99,6 +100,15 @@ class TenantLookup(Protocol):
     def get(self, tenant: str) -> TenantRuntime | None: ...
 
 
+READY_WAIT_SECONDS = 30.0
+
+
+class TenantNotReady(RetriableError):
+    """The tenant's APIs could not be read yet: its event is dead-lettered for a requeue."""
+
+    stage = "ready"
+
+
 class SyncHandler:
     def __init__(
         self,
@@ -107,13 +117,16 @@ class SyncHandler:
         kinds: list[KindSync],
         metrics: WorkerMetrics,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        ready_wait: float = READY_WAIT_SECONDS,
     ) -> None:
         self.tenants = tenants
         self.tables = tables
         self.kinds = kinds
         self.metrics = metrics
         self.clock = clock
+        self.ready_wait = ready_wait
         self.parking = ParkingLot(tables)
+        self._gave_up: set[str] = set()
 
     def propose_link(self, proposal: LinkProposal) -> bool:
         """Record two matched records as one pair, unless either side is linked already.
@@ -174,6 +187,8 @@ class SyncHandler:
         if runtime.paused:
             self._count(event, "paused")  # not recorded: the poller re-reads it on resume
             return
+        if not runtime.ready:
+            runtime = await self._until_ready(event.tenant)
         kind = next((k for k in self.kinds if k.handles(event)), None)
         if kind is None:
             raise StageFailure(f"no sync for {event.system} {event.entity}", stage="map")
@@ -185,6 +200,31 @@ class SyncHandler:
                 waiting.event_id,
             )
             await self.handle(waiting)
+
+    async def _until_ready(self, tenant: str) -> TenantRuntime:
+        """The tenant's runtime once prepared (APIs' inventory read, filters resolved).
+
+        The worker's reconcile timer prepares tenants shortly after start, but a
+        restarted worker's backlog is consumed at once: handled before, its events
+        looked like events of switched-off flows, were recorded as seen and lost.
+        They wait instead.  A tenant that stays unready (APIs down) costs one wait;
+        until it is ready its events are dead-lettered at once (``dlq requeue``).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (0.0 if tenant in self._gave_up else self.ready_wait)
+        while True:
+            runtime = self.tenants.get(tenant)  # a configuration change replaces it
+            if runtime is None:
+                raise FatalError(f"tenant {tenant!r} is not configured on this service")
+            if runtime.ready:
+                self._gave_up.discard(tenant)
+                return runtime
+            if loop.time() >= deadline:
+                self._gave_up.add(tenant)
+                raise TenantNotReady(
+                    f"tenant {tenant} is not ready (its APIs could not be read yet)"
+                )
+            await asyncio.sleep(0.2)
 
     async def _handle(
         self, runtime: TenantRuntime, kind: KindSync, event: ChangeEvent, *, required: bool

@@ -120,6 +120,7 @@ class FakeSystem:
 @dataclass
 class Runtime:
     paused: bool = False
+    ready: bool = True
     off: set[str] = field(default_factory=set)
 
     def flow_on(self, flow: str, direction: str) -> bool:
