@@ -5,9 +5,10 @@ SIGKILL while it imports 500 flagged Sellsy companies, then started again on the
 same data directory.  In the end every company is in Altior exactly once (counted
 by external reference), none is lost, none is exported back to Sellsy as a
 duplicate, nothing was dead-lettered, and pairs synced before the kill still sync
-both ways.  The restarted worker recovers its tables
-from their changelogs; the events Kafka redelivers find what the killed worker had
-already created through the external references.
+both ways.  The restarted worker recovers its tables from their changelogs; the
+events Kafka redelivers find what the killed worker had already created through
+the external references; and the events waiting in Kafka wait for the tenant to be
+ready again (its APIs read, slowly here) instead of being dropped.
 """
 
 from __future__ import annotations
@@ -70,12 +71,19 @@ async def test_sigkill_mid_import_then_restart_syncs_each_record_exactly_once(
         assert sum(at_kill.values()) < RECORDS, "the import ended before the kill"
         assert max(at_kill.values()) == 1
 
+        # Altior answers the restarted worker's start-up reads slowly, so its tenant is
+        # ready only seconds after the events already in Kafka start flowing again
+        assert acme.altior_sandbox is not None
+        await acme.altior_sandbox.set_faults(
+            acme.altior_key, latency_ms=5000, path_prefix="/establishments"
+        )
         await worker.start(limit=180)
 
         async def complete() -> bool:
             return sum((await _references(acme)).values()) >= RECORDS
 
         await wait_for(complete, f"{RECORDS} companies in Altior", limit=300)
+        await acme.altior_sandbox.set_faults(acme.altior_key)
         # a few more poll cycles (echoes of our writes come back): nothing more appears
         await asyncio.sleep(12)
         assert await _references(acme) == expected
