@@ -13,6 +13,9 @@ changelog format, spread over the tenants' partitions) are produced to its
 (tables recovered) is measured, against a plain restart without them.  The default
 store (in memory, rebuilt from the changelog) only: no RocksDB store is installed.
 
+Where the memory goes: a probe builds 300 tenant runtimes in a fresh process and prints
+the RSS each adds, with the API clients as built today and with one shared TLS context.
+
     python bench/footprint.py [--quick] [--tenants 100] [--window 180] [--links 200000]
 
 Prints its conditions and figures; asserts nothing; stops by itself.
@@ -27,6 +30,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -169,6 +173,54 @@ async def produce_links(bootstrap: str, tenants: list[str], count: int) -> float
     return time.monotonic() - started
 
 
+def probe_clients(mode: str, count: int) -> None:
+    """Child-process probe: RSS added by ``count`` tenant runtimes (their two API clients),
+    with each client's own TLS context (as today) or one shared TLS context."""
+    import ssl
+
+    from common import tenant_yaml
+
+    from sync_streams.config import load_tenant
+    from sync_streams.runtime.registry import TenantRegistry
+
+    directory = Path(tempfile.mkdtemp(prefix="bench-clients-"))
+    configs = []
+    for n in range(count):
+        os.environ[f"SELLSY_SECRET_P{n}"] = os.environ[f"ALTIOR_KEY_P{n}"] = "s" * 24
+        path = directory / f"p{n}.yaml"
+        path.write_text(
+            tenant_yaml(
+                f"probe-{n}", sellsy_url="http://127.0.0.1:9/v2",
+                token_url="http://127.0.0.1:9/oauth2/access-tokens", client_id=f"c{n}",
+                account_id=n + 1, altior_url="http://127.0.0.1:9/api/v1", env=f"P{n}",
+                poll_interval_seconds=60, company_filter_field=None,
+            )
+        )  # fmt: skip
+        configs.append(load_tenant(path))
+    shutil.rmtree(directory, ignore_errors=True)
+    before = rss_mb(os.getpid())
+    if mode == "shared":
+        context = ssl.create_default_context()
+        registry = TenantRegistry(transport=lambda system: httpx.AsyncHTTPTransport(verify=context))
+    else:
+        registry = TenantRegistry()
+    for config in configs:
+        registry.add(config)
+    print(f"{(rss_mb(os.getpid()) - before) * 1024 / count:.0f}")
+
+
+def client_memory(count: int) -> dict[str, float]:
+    """KB of RSS per tenant runtime, today's clients vs one shared TLS context."""
+    result = {}
+    for mode in ("default", "shared"):
+        done = subprocess.run(
+            [sys.executable, __file__, "--probe-clients", mode, str(count)],
+            capture_output=True, text=True, timeout=300, check=True,
+        )  # fmt: skip
+        result[mode] = float(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 async def main(args: argparse.Namespace) -> None:
     load = conditions_header(f"P6 footprint: one worker process with {args.tenants} idle tenants")
     tmp = Path(tempfile.mkdtemp(prefix="bench-footprint-"))
@@ -244,6 +296,14 @@ async def main(args: argparse.Namespace) -> None:
                 f"{recovered:.1f} s with them (RSS {recovered_rss:.0f} MB right after)",
                 flush=True,
             )
+        per_tenant = client_memory(300)
+        print(
+            f"  clients : RSS per tenant runtime (its Sellsy and Altior API clients, 300 built in "
+            f"a fresh process): {per_tenant['default']:.0f} KB as built today (each httpx client "
+            f"loads its own TLS context and CA bundle), {per_tenant['shared']:.0f} KB with one "
+            f"shared TLS context (TenantRegistry(transport=...))",
+            flush=True,
+        )
         summary = load.summary()
         print(f"  {summary}")
         cond = (
@@ -253,7 +313,9 @@ async def main(args: argparse.Namespace) -> None:
         at_scale = args.tenants >= 1000  # the targets are stated for 1,000 tenants
         emit_figure(
             f"P6 footprint: RSS of one worker, {args.tenants} idle tenants",
-            f"{idle_rss:.0f} MB (max {idle_max:.0f} MB; peak during start {peak:.0f} MB)",
+            f"{idle_rss:.0f} MB (max {idle_max:.0f} MB; peak during start {peak:.0f} MB); "
+            f"API clients {per_tenant['default']:.0f} KB/tenant, {per_tenant['shared']:.0f} KB "
+            f"with a shared TLS context",
             "< 1 GB (at 1,000 tenants)", cond, met=idle_max < 1024 if at_scale else None,
         )  # fmt: skip
         emit_figure(
@@ -276,6 +338,7 @@ async def main(args: argparse.Namespace) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--probe-clients", nargs=2, metavar=("MODE", "N"), help=argparse.SUPPRESS)
     parser.add_argument(
         "--quick", action="store_true", help="20 tenants, 60 s window, 50,000 entries"
     )
@@ -298,4 +361,8 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    arguments = parse_args()
+    if arguments.probe_clients:
+        probe_clients(arguments.probe_clients[0], int(arguments.probe_clients[1]))
+    else:
+        asyncio.run(main(arguments))
