@@ -2,10 +2,10 @@
 
 Pure rules, tested without a network:
 
-* the next window starts ``lookback`` before the cursor, so records written with
-  an equal timestamp, or committed late by the API, are read again (dedupe by
-  content hash drops what was already seen);
-* a cursor only moves forward, to the newest source timestamp actually read;
+* after a poll, the cursor is the moment its listing began minus ``lookback``, so
+  records written with an equal timestamp, committed late by the API, or stamped by
+  a clock a little off are read again (dedupe by content hash drops the copies);
+* a cursor only moves forward;
 * a cursor is stored only when its ``CursorMarker`` is consumed from the change
   topic, i.e. after Kafka acknowledged every event the poll produced before it.
 """
@@ -52,13 +52,6 @@ def is_marker(payload: object) -> bool:
     return isinstance(payload, dict) and payload.get("marker") == MARKER_KIND
 
 
-def window_start(cursor: datetime | None, lookback: timedelta) -> datetime | None:
-    """Start of the next poll window; None means 'from the beginning' (first poll)."""
-    if cursor is None:
-        return None
-    return cursor - lookback
-
-
 def advance(cursor: datetime | None, seen: Iterable[datetime | None]) -> datetime | None:
     """The cursor after a poll that read records with timestamps ``seen``; never backwards."""
     newest = cursor
@@ -68,16 +61,15 @@ def advance(cursor: datetime | None, seen: Iterable[datetime | None]) -> datetim
     return newest
 
 
-def next_cursor(
-    cursor: datetime | None, seen: Iterable[datetime | None], started: datetime
-) -> datetime | None:
-    """The cursor after a poll that began at ``started``.
+def next_cursor(cursor: datetime | None, started: datetime, lookback: timedelta) -> datetime:
+    """The cursor after a poll whose listing began at ``started`` (the worker's clock).
 
-    The newest timestamp read, but never past the listing's start: a record edited
-    while the listing ran (its new timestamp is after ``started``) may have been
-    read at its old version, so the next window must include it.  Never backwards.
+    Every change committed before the listing began, with a timestamp older than
+    ``started - lookback``, has been read: that is the new cursor, and the next
+    window starts there.  ``lookback`` absorbs clock skew between the worker and the
+    API and commits that land late; each change is therefore read again for
+    ``lookback`` seconds at most (dedupe drops the copies), never forever, and a
+    record edited while a listing ran is read again by the next one.  Never backwards.
     """
-    newest = advance(None, seen)
-    if newest is None:
-        return cursor
-    return advance(cursor, [min(newest, started)])
+    candidate = started - lookback
+    return candidate if cursor is None or candidate > cursor else cursor

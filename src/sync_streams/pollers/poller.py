@@ -27,7 +27,6 @@ from sync_streams.pollers.cursor import (
     advance,
     cursor_key,
     next_cursor,
-    window_start,
 )
 
 log = logging.getLogger(__name__)
@@ -99,7 +98,7 @@ class Poller:
     async def poll_once(self) -> PollResult:
         started = self.clock()
         cursor = self.current_cursor()
-        since = window_start(cursor, self.lookback)
+        since = cursor
         if cursor is None:
             # First poll: live sync starts when the initial load started (or now, when
             # there was none); history is the init job's.
@@ -107,7 +106,6 @@ class Poller:
             return await self._send_marker(first - self.lookback, PollResult(), started)
         result = PollResult()
         acks: list[Awaitable[Any]] = []
-        stamps: list[datetime | None] = []
         async for item in self.source.changed_since(since):
             if isinstance(item, BadRecord):
                 result.bad += 1
@@ -127,14 +125,13 @@ class Poller:
                 origin="poll",
             )
             acks.append(await self.publisher.send(self.topic, event.kafka_key, event.to_bytes()))
-            stamps.append(item.updated_at)
             result.events += 1
         for ack in acks:
             await ack
         self.metrics.polled.labels(self.tenant, self.source.system, self.source.entity).inc(
             result.events
         )
-        return await self._send_marker(next_cursor(cursor, stamps, started), result, started)
+        return await self._send_marker(next_cursor(cursor, started, self.lookback), result, started)
 
     async def _send_marker(
         self, cursor: datetime | None, result: PollResult, started: datetime

@@ -11,7 +11,7 @@ from sync_streams.domain.events import ChangeEvent, DeadLetter
 from sync_streams.errors import MalformedRecordError
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.deadletters import DeadLetterSink
-from sync_streams.pollers.cursor import CursorMarker, advance, window_start
+from sync_streams.pollers.cursor import CursorMarker, advance, next_cursor
 from sync_streams.pollers.poller import BadRecord, PolledRecord, Poller
 from tests.support.fakes import RecordingPublisher
 
@@ -64,11 +64,13 @@ def _poller(
     )
 
 
-def test_window_starts_lookback_before_cursor_and_cursor_never_goes_back() -> None:
-    assert window_start(None, timedelta(seconds=30)) is None
-    assert window_start(T0, timedelta(seconds=30)) == T0 - timedelta(seconds=30)
+def test_cursor_is_listing_start_minus_lookback_and_never_goes_back() -> None:
+    lookback = timedelta(seconds=30)
+    started = T0 + timedelta(minutes=1)
+    assert next_cursor(None, started, lookback) == started - lookback
+    assert next_cursor(T0, started, lookback) == started - lookback
+    assert next_cursor(T0 + timedelta(hours=1), started, lookback) == T0 + timedelta(hours=1)
     assert advance(T0, [T0 - timedelta(hours=1), None]) == T0
-    assert advance(T0, [T0 + timedelta(seconds=1)]) == T0 + timedelta(seconds=1)
     assert advance(None, []) is None
 
 
@@ -93,14 +95,15 @@ async def test_poll_sends_events_then_marker_with_newest_timestamp() -> None:
     poller.read_cursor = cursors.get
     result = await poller.poll_once()
 
-    assert source.asked == [T0 - timedelta(seconds=30)]
+    assert source.asked == [T0]
     assert result.events == 2
     *events, marker = publisher.on("changes")
     assert [ChangeEvent.from_bytes(m.value).source_id for m in events] == ["1", "2"]
-    assert CursorMarker.from_bytes(marker.value).cursor == T0 + timedelta(seconds=9)
+    listing_start = T0 + timedelta(minutes=5)  # the poller's clock
+    assert CursorMarker.from_bytes(marker.value).cursor == listing_start - timedelta(seconds=30)
     # the next cycle starts from the marker it sent, even before the agent stored it
     await poller.poll_once()
-    assert source.asked[-1] == T0 + timedelta(seconds=9) - timedelta(seconds=30)
+    assert source.asked[-1] == listing_start - timedelta(seconds=30)
 
 
 async def test_a_bad_record_is_dead_lettered_and_the_page_goes_on() -> None:
@@ -128,14 +131,3 @@ async def test_failed_publish_keeps_the_cursor() -> None:
     with pytest.raises(ConnectionError):
         await poller.poll_once()
     assert poller.current_cursor() == T0
-
-
-def test_cursor_never_passes_the_start_of_the_listing() -> None:
-    from sync_streams.pollers.cursor import next_cursor
-
-    started = T0 + timedelta(minutes=1)
-    edited_during_listing = started + timedelta(seconds=3)
-    assert next_cursor(T0, [T0 + timedelta(seconds=5), edited_during_listing], started) == started
-    assert next_cursor(T0, [T0 + timedelta(seconds=5)], started) == T0 + timedelta(seconds=5)
-    assert next_cursor(T0, [], started) == T0
-    assert next_cursor(T0, [T0 - timedelta(hours=1)], started) == T0
