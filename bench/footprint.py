@@ -199,6 +199,7 @@ def probe_clients(mode: str, count: int) -> None:
         configs.append(load_tenant(path))
     shutil.rmtree(directory, ignore_errors=True)
     before = rss_mb(os.getpid())
+    started = time.perf_counter()
     if mode == "shared":
         context = ssl.create_default_context()
         registry = TenantRegistry(transport=lambda system: httpx.AsyncHTTPTransport(verify=context))
@@ -206,18 +207,21 @@ def probe_clients(mode: str, count: int) -> None:
         registry = TenantRegistry()
     for config in configs:
         registry.add(config)
-    print(f"{(rss_mb(os.getpid()) - before) * 1024 / count:.0f}")
+    seconds = time.perf_counter() - started
+    print(f"{(rss_mb(os.getpid()) - before) * 1024 / count:.0f} {seconds * 1000 / count:.1f}")
 
 
 def client_memory(count: int) -> dict[str, float]:
-    """KB of RSS per tenant runtime, today's clients vs one shared TLS context."""
+    """KB of RSS and ms to build, per tenant runtime: today's clients vs one shared TLS
+    context (keys ``default``, ``shared``, ``default_ms``, ``shared_ms``)."""
     result = {}
     for mode in ("default", "shared"):
         done = subprocess.run(
             [sys.executable, __file__, "--probe-clients", mode, str(count)],
             capture_output=True, text=True, timeout=300, check=True,
         )  # fmt: skip
-        result[mode] = float(done.stdout.strip().splitlines()[-1])
+        kilobytes, milliseconds = done.stdout.strip().splitlines()[-1].split()
+        result[mode], result[f"{mode}_ms"] = float(kilobytes), float(milliseconds)
     return result
 
 
@@ -299,9 +303,11 @@ async def main(args: argparse.Namespace) -> None:
         per_tenant = client_memory(300)
         print(
             f"  clients : RSS per tenant runtime (its Sellsy and Altior API clients, 300 built in "
-            f"a fresh process): {per_tenant['default']:.0f} KB as built today (each httpx client "
-            f"loads its own TLS context and CA bundle), {per_tenant['shared']:.0f} KB with one "
-            f"shared TLS context (TenantRegistry(transport=...))",
+            f"a fresh process): {per_tenant['default']:.0f} KB and "
+            f"{per_tenant['default_ms']:.1f} ms to build as today (each httpx client loads its "
+            f"own TLS context and CA bundle), {per_tenant['shared']:.0f} KB and "
+            f"{per_tenant['shared_ms']:.1f} ms with one shared TLS context "
+            f"(TenantRegistry(transport=...))",
             flush=True,
         )
         summary = load.summary()
