@@ -132,7 +132,7 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.sleep(args.quiet)
                 quiet, marks = await call_counts(boxes, tenants, marks)
                 quiet_seconds = time.monotonic() - quiet_start
-                window_start = time.monotonic()
+                window_start, cpu_start = time.monotonic(), time.process_time()
                 spacing = args.interval * args.tenants
                 print(
                     f"  edits   : {args.changes} per tenant, one edit somewhere every "
@@ -148,6 +148,7 @@ async def main(args: argparse.Namespace) -> None:
                 )
                 await asyncio.sleep(args.poll * 2)  # the echoes of the last writes
                 window = time.monotonic() - window_start
+                cpu = (time.process_time() - cpu_start) / window
                 busy, marks = await call_counts(boxes, tenants, marks)
         all_changes = [c for per in changes.values() for c in per]
         stats = lag_stats(all_changes, args.wait)
@@ -172,6 +173,10 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"    edit window {window:.0f} s: {applied} changes applied; worker calls: sync "
             f"{sync_calls} ({detail}), polls {polls}, 429s {busy['429']}"
+        )
+        print(
+            f"    this process (worker + probe) used {cpu:.2f} cores during the edit window "
+            f"(one event loop: 1 core at most)"
         )
         print(f"    {summary}")
         cond = (
