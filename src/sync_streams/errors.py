@@ -134,6 +134,20 @@ class RejectedError(FatalApiError):
     """HTTP 400/409/422: the API refused the payload; ``body`` says why."""
 
 
+class AlreadyExistsError(RejectedError):
+    """HTTP 409 on a create: a record with the same unique key exists (``existing_id``).
+
+    Altior keeps external references unique, so a create that carries the Sellsy id
+    needs no lookup first: if the record is there, this error names it.
+    """
+
+    def __init__(
+        self, message: str, *, system: str, existing_id: int, code: str | None, body: Any = None
+    ) -> None:
+        super().__init__(message, system=system, status=409, code=code, body=body)
+        self.existing_id = existing_id
+
+
 class MalformedRecordError(SkippableError):
     """A record read from an API does not match the model we expect.
 

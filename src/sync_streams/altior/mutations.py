@@ -4,7 +4,9 @@ Writes are made as the tenant's reference user (``X-Altior-User``).  Updates
 follow the contract's merge rules and are idempotent, so they are retried like
 reads.  A create carrying an external reference is retried too: if the lost
 first attempt did create the record, the retry collides on the reference and the
-client returns that record instead of failing (or making a duplicate).
+client returns that record instead of failing (or making a duplicate).  A first
+attempt that collides raises ``AlreadyExistsError`` naming the holder, so callers
+can create without looking the reference up first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pydantic import BaseModel
 
 from sync_streams.altior.decoding import decode
 from sync_streams.altior.models import Affaire, Contact, CustomValue, Order, Quote, ThirdParty
-from sync_streams.altior.session import AltiorSession
+from sync_streams.altior.session import DUPLICATE_REFERENCE, AltiorSession
 from sync_streams.altior.writes import (
     AffaireClose,
     AffaireCreate,
@@ -28,7 +30,7 @@ from sync_streams.altior.writes import (
     ThirdPartyCreate,
     ThirdPartyUpdate,
 )
-from sync_streams.errors import ConfigError, RejectedError
+from sync_streams.errors import AlreadyExistsError, ConfigError, RejectedError
 
 M = TypeVar("M", bound=BaseModel)
 RecordEntity = Literal["third_party", "contact", "affaire"]
@@ -69,13 +71,25 @@ class WriteEndpoints:
                 raise error
             return await self._session.call("GET", f"{path}/{holder}")
 
-        body = await self._session.call(
-            "POST",
-            path,
-            json=payload,
-            idempotent=has_reference,
-            recover=recover if has_reference else None,
-        )
+        try:
+            body = await self._session.call(
+                "POST",
+                path,
+                json=payload,
+                idempotent=has_reference,
+                recover=recover if has_reference else None,
+            )
+        except RejectedError as exc:
+            holder = _holder_id(exc) if exc.code == DUPLICATE_REFERENCE else None
+            if holder is None:
+                raise
+            raise AlreadyExistsError(
+                f"{entity} {holder} already holds this external reference",
+                system="altior",
+                existing_id=holder,
+                code=exc.code,
+                body=exc.body,
+            ) from None
         return decode(model, body, entity=entity)
 
     async def _write(

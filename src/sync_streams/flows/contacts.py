@@ -15,7 +15,7 @@ from sync_streams.altior.writes import ContactCreate as AltiorContactCreate
 from sync_streams.altior.writes import ContactUpdate as AltiorContactUpdate
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import NotFoundError
-from sync_streams.flows.records import AdapterBase, side_record, snapshot_of
+from sync_streams.flows.records import AdapterBase, side_record, snapshot_of, unique_create
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -126,6 +126,7 @@ class SellsyContacts(_Side):
 
 class AltiorContacts(_Side):
     system = "altior"
+    creates_uniquely = True  # its creates carry the Sellsy id as a unique reference
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
         if external_sellsy_id(record.snapshot, self.mapping) == counterpart_id:
@@ -174,9 +175,9 @@ class AltiorContacts(_Side):
             sellsy_id=source.id,
             third_party_id=self._third_party(source),
         )
-        return self._record(
-            await self.altior.create_contact(AltiorContactCreate.model_validate(body))
-        )
+        with unique_create():
+            created = await self.altior.create_contact(AltiorContactCreate.model_validate(body))
+        return self._record(created)
 
     async def update(
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent

@@ -30,7 +30,7 @@ from sync_streams.flows.deal_context import (
     DealContext,
     sellsy_client,
 )
-from sync_streams.flows.records import AdapterBase, side_record, snapshot_of
+from sync_streams.flows.records import AdapterBase, side_record, snapshot_of, unique_create
 from sync_streams.flows.third_parties import ThirdPartySync
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
@@ -143,6 +143,7 @@ class SellsyDeals(_Side):
 
 class AltiorDeals(_Side):
     system = "altior"
+    creates_uniquely = True  # its creates carry the Sellsy id as a unique reference
 
     def _record(self, model: Any) -> SideRecord:
         return side_record(
@@ -204,7 +205,9 @@ class AltiorDeals(_Side):
             third_party_id=third_party,
             sellsy_id=source.id,
         )
-        created = self._record(await self.altior.create_affaire(AffaireCreate.model_validate(body)))
+        with unique_create():
+            affaire = await self.altior.create_affaire(AffaireCreate.model_validate(body))
+        created = self._record(affaire)
         return await self._set_status(created, source.fields)
 
     async def update(

@@ -7,15 +7,18 @@ cannot recognise our own writes: both go through ``sellsy_record`` /
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel
 
 from sync_streams.domain.envelope import System
 from sync_streams.domain.events import ChangeEvent
+from sync_streams.errors import AlreadyExistsError
 from sync_streams.pipeline.filters import FilterFields
 from sync_streams.pipeline.mapping import MappingConfig, source_version, sync_hash, to_common
-from sync_streams.pipeline.sides import SideRecord
+from sync_streams.pipeline.sides import CounterpartExists, SideRecord
 from sync_streams.runtime.tenant import TenantRuntime
 
 
@@ -44,8 +47,19 @@ def side_record(
     )
 
 
+@contextmanager
+def unique_create() -> Iterator[None]:
+    """Turn the API's "already exists" answer to a create into ``CounterpartExists``."""
+    try:
+        yield
+    except AlreadyExistsError as exc:
+        raise CounterpartExists(str(exc.existing_id)) from None
+
+
 class AdapterBase:
     """What every side adapter of a tenant holds, and how it reads an event's record."""
+
+    creates_uniquely = False
 
     def __init__(self, runtime: TenantRuntime) -> None:
         self.runtime = runtime

@@ -16,7 +16,7 @@ from typing import Any
 from sync_streams.altior.writes import ThirdPartyCreate, ThirdPartyUpdate
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import NotFoundError
-from sync_streams.flows.records import AdapterBase, side_record, snapshot_of
+from sync_streams.flows.records import AdapterBase, side_record, snapshot_of, unique_create
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -129,6 +129,7 @@ class SellsyThirdParties(AdapterBase):
 
 class AltiorThirdParties(AdapterBase):
     system = "altior"
+    creates_uniquely = True  # its creates carry the Sellsy id as a unique reference
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
         if external_sellsy_id(record.snapshot, self.mapping) == counterpart_id:
@@ -174,9 +175,9 @@ class AltiorThirdParties(AdapterBase):
             establishment_id=self._establishment(),
             sellsy_id=source.id,
         )
-        return self._record(
-            await self.altior.create_third_party(ThirdPartyCreate.model_validate(body))
-        )
+        with unique_create():
+            created = await self.altior.create_third_party(ThirdPartyCreate.model_validate(body))
+        return self._record(created)
 
     async def update(
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent

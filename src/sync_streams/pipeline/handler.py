@@ -26,7 +26,12 @@ from sync_streams.observability.metrics import WorkerMetrics, direction_of
 from sync_streams.pipeline.mapping import align
 from sync_streams.pipeline.parking import ParkingLot
 from sync_streams.pipeline.rules import Outcome, SideView, decide, resolve_conflict
-from sync_streams.pipeline.sides import MissingDependency, SideAdapter, SideRecord
+from sync_streams.pipeline.sides import (
+    CounterpartExists,
+    MissingDependency,
+    SideAdapter,
+    SideRecord,
+)
 from sync_streams.pipeline.state import (
     RecordState,
     SideState,
@@ -310,6 +315,29 @@ class SyncHandler:
         self._count(event, outcome)
         return []
 
+    async def _create(
+        self, source: SideRecord, event: ChangeEvent, target: SideAdapter, entity: str
+    ) -> SideRecord | Created:
+        """Create ``source``'s counterpart unless the target already holds one (returned).
+
+        The target may hold one though our state does not know it: a worker killed
+        between a create and the state's changelog write.  Where the target refuses
+        duplicates (``creates_uniquely``), the create itself finds out, at no extra
+        call; elsewhere a lookup comes first.
+        """
+        if target.creates_uniquely:
+            try:
+                return Created(await target.create(source, event))
+            except CounterpartExists as exc:
+                existing = await target.read(exc.record_id, entity)
+                if existing is None:  # deleted between the two calls: the event is retried
+                    raise RetriableError(f"counterpart {exc.record_id} vanished") from exc
+                return existing
+        found = await target.find_counterpart(source, event)
+        if found is not None:
+            return found
+        return Created(await target.create(source, event))
+
     async def _write(
         self,
         state: RecordState,
@@ -320,17 +348,17 @@ class SyncHandler:
     ) -> tuple[dict[System, SideSync], bool]:
         source_system, target_system = source_adapter.system, target_adapter.system
         known = state.side(target_system)
-        current: SideRecord | None = None
+        found: SideRecord | Created | None = None
         if known.id is not None:
-            current = await target_adapter.read(known.id, known.entity or state.entity)
-        if current is None:
-            current = await target_adapter.find_counterpart(source, event)
-        if current is None:
-            created = await target_adapter.create(source, event)
+            found = await target_adapter.read(known.id, known.entity or state.entity)
+        if found is None:
+            found = await self._create(source, event, target_adapter, state.entity)
+        if isinstance(found, Created):
             return {
                 source_system: _sync(source, written=False),
-                target_system: _sync(created, written=True, read_hash=None),
+                target_system: _sync(found.record, written=True, read_hash=None),
             }, False
+        current = found
         views = {
             source_system: SideView(
                 # same meaning, other spelling ("01 23…" / "+33 1 23…") is no change
@@ -367,6 +395,11 @@ class SyncHandler:
             source_system: _sync(source_after, written=source_written, read_hash=source.hash),
             target_system: _sync(target_after, written=target_written, read_hash=current.hash),
         }, resolution.conflict
+
+
+@dataclass(frozen=True)
+class Created:
+    record: SideRecord
 
 
 _OUTCOME_LABEL: dict[Outcome, str] = {

@@ -46,8 +46,20 @@ class MissingDependency(SkippableError):
         self.bring_along = bring_along
 
 
+class CounterpartExists(Exception):
+    """A create found its counterpart already there (``record_id``): merge into it."""
+
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"counterpart {record_id} already exists")
+        self.record_id = record_id
+
+
 class SideAdapter(Protocol):
     system: System
+    # True when ``create`` refuses a second counterpart of the same source record by
+    # raising ``CounterpartExists`` (Altior's unique external references): the
+    # handler then creates without looking the counterpart up first.
+    creates_uniquely: bool
 
     def view(self, event: ChangeEvent) -> SideRecord:
         """The event's own record in common form (MalformedRecordError if unreadable)."""

@@ -18,6 +18,7 @@ from sync_streams.altior import (
     sellsy_reference,
 )
 from sync_streams.errors import (
+    AlreadyExistsError,
     ApiError,
     ApiUnavailableError,
     AuthenticationError,
@@ -168,7 +169,7 @@ async def test_a_create_with_reference_recovers_the_record_its_lost_attempt_made
     assert seen[2].url.path == "/api/v1/third-parties/12"
 
 
-async def test_a_first_attempt_duplicate_is_reported_not_hidden(make_client: Factory) -> None:
+async def test_a_first_attempt_duplicate_is_reported_with_its_holder(make_client: Factory) -> None:
     _, handler = scripted(
         error(
             409,
@@ -183,9 +184,11 @@ async def test_a_first_attempt_duplicate_is_reported_not_hidden(make_client: Fac
         external_references=[sellsy_reference(48213)],
     )
     async with make_client(handler) as client:
-        with pytest.raises(RejectedError) as raised:
+        with pytest.raises(AlreadyExistsError) as raised:
             await client.create_third_party(payload)
+        assert client.stats.recovered_creates == 0
     assert raised.value.code == "duplicate_external_reference"
+    assert raised.value.existing_id == 12  # the caller merges into it: no lookup needed
 
 
 async def test_patch_is_idempotent_so_it_is_retried(make_client: Factory) -> None:

@@ -20,7 +20,7 @@ from sync_streams.domain.hashing import content_hash
 from sync_streams.errors import FatalError
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.handler import StageFailure, SyncHandler, Verdict
-from sync_streams.pipeline.sides import MissingDependency, SideRecord
+from sync_streams.pipeline.sides import CounterpartExists, MissingDependency, SideRecord
 from sync_streams.pipeline.state import link_key
 from sync_streams.pipeline.tables import SyncTables
 
@@ -46,6 +46,8 @@ class FakeSystem:
     writes: int = 0
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     needs: dict[str, str] = field(default_factory=dict)  # field value -> link key required
+    creates_uniquely: bool = False  # refuses a second counterpart, like Altior
+    lookups: int = 0
 
     def record(self, record_id: str) -> SideRecord:
         fields = self.records[record_id]
@@ -90,6 +92,7 @@ class FakeSystem:
         return self.record(record_id) if record_id in self.records else None
 
     async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
+        self.lookups += 1
         ours = self.refs.get(source.id)
         return self.record(ours) if ours else None
 
@@ -97,6 +100,8 @@ class FakeSystem:
         for value, needed in self.needs.items():
             if value in source.fields.values():
                 raise MissingDependency(f"needs {needed}", waiting_for=needed)
+        if self.creates_uniquely and source.id in self.refs:
+            raise CounterpartExists(self.refs[source.id])
         new_id = str(next(self.ids) + 100)
         self.writes += 1
         self.records[new_id] = dict(source.fields)
@@ -192,15 +197,25 @@ async def test_create_then_quiescence_then_update_flows_back_and_forth() -> None
     assert w.tables.links.get(link_key("acme-prod", "sellsy", "thing", "1")) is not None
 
 
-async def test_redelivery_after_a_crash_before_recording_does_not_create_twice() -> None:
+@pytest.mark.parametrize("unique", [False, True], ids=["lookup-first", "create-first"])
+async def test_redelivery_after_a_crash_before_recording_does_not_create_twice(
+    unique: bool,
+) -> None:
     w = World()
+    w.altior.creates_uniquely = unique
     event = w.sellsy.edit("1", name="Dupré")
     await w.handler.handle(event)
     w.tables = SyncTables.in_memory()  # the state write was lost with the crash
     w.handler.tables = w.tables
     w.handler.parking.tables = w.tables
-    await w.handler.handle(event)
+    w.sellsy.edit("1", name="Dupré-Martin")
+    await w.handler.handle(w.sellsy.event("1"))
     assert len(w.altior.records) == 1
+    [record] = w.altior.records.values()
+    assert record == {"name": "Dupré-Martin"}  # the redelivered change merged into it
+    assert w.tables.links.get(link_key("acme-prod", "sellsy", "thing", "1")) is not None
+    # a target that refuses duplicates is never searched: its create finds the record
+    assert w.altior.lookups == (0 if unique else 2)
 
 
 async def test_both_sides_edit_different_fields_and_both_edits_survive() -> None:
