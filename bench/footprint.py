@@ -14,7 +14,9 @@ changelog format, spread over the tenants' partitions) are produced to its
 store (in memory, rebuilt from the changelog) only: no RocksDB store is installed.
 
 Where the memory goes: a probe builds 300 tenant runtimes in a fresh process and prints
-the RSS each adds, with the API clients as built today and with one shared TLS context.
+the RSS each adds, with the API clients as the worker builds them (one TLS context shared
+by the process, ``sync_streams.http.tls``) and with one TLS context per client (as before
+that fix: what an ``httpx`` client made with the default ``verify=True`` does).
 
     python bench/footprint.py [--quick] [--tenants 100] [--window 180] [--links 200000]
 
@@ -175,9 +177,7 @@ async def produce_links(bootstrap: str, tenants: list[str], count: int) -> float
 
 def probe_clients(mode: str, count: int) -> None:
     """Child-process probe: RSS added by ``count`` tenant runtimes (their two API clients),
-    with each client's own TLS context (as today) or one shared TLS context."""
-    import ssl
-
+    as the worker builds them (``shared``) or with a TLS context per client (``per-client``)."""
     from common import tenant_yaml
 
     from sync_streams.config import load_tenant
@@ -200,9 +200,8 @@ def probe_clients(mode: str, count: int) -> None:
     shutil.rmtree(directory, ignore_errors=True)
     before = rss_mb(os.getpid())
     started = time.perf_counter()
-    if mode == "shared":
-        context = ssl.create_default_context()
-        registry = TenantRegistry(transport=lambda system: httpx.AsyncHTTPTransport(verify=context))
+    if mode == "per-client":  # a transport made with verify=True loads its own CA bundle
+        registry = TenantRegistry(transport=lambda system: httpx.AsyncHTTPTransport())
     else:
         registry = TenantRegistry()
     for config in configs:
@@ -212,10 +211,10 @@ def probe_clients(mode: str, count: int) -> None:
 
 
 def client_memory(count: int) -> dict[str, float]:
-    """KB of RSS and ms to build, per tenant runtime: today's clients vs one shared TLS
-    context (keys ``default``, ``shared``, ``default_ms``, ``shared_ms``)."""
+    """KB of RSS and ms to build, per tenant runtime: the worker's clients (one shared TLS
+    context) vs one TLS context per client (keys ``shared``, ``per-client``, ``*_ms``)."""
     result = {}
-    for mode in ("default", "shared"):
+    for mode in ("shared", "per-client"):
         done = subprocess.run(
             [sys.executable, __file__, "--probe-clients", mode, str(count)],
             capture_output=True, text=True, timeout=300, check=True,
@@ -303,11 +302,11 @@ async def main(args: argparse.Namespace) -> None:
         per_tenant = client_memory(300)
         print(
             f"  clients : RSS per tenant runtime (its Sellsy and Altior API clients, 300 built in "
-            f"a fresh process): {per_tenant['default']:.0f} KB and "
-            f"{per_tenant['default_ms']:.1f} ms to build as today (each httpx client loads its "
-            f"own TLS context and CA bundle), {per_tenant['shared']:.0f} KB and "
-            f"{per_tenant['shared_ms']:.1f} ms with one shared TLS context "
-            f"(TenantRegistry(transport=...))",
+            f"a fresh process): {per_tenant['shared']:.0f} KB and "
+            f"{per_tenant['shared_ms']:.1f} ms to build as the worker builds them (one TLS "
+            f"context per process), {per_tenant['per-client']:.0f} KB and "
+            f"{per_tenant['per-client_ms']:.1f} ms with one TLS context and CA bundle per client "
+            f"(as before that fix)",
             flush=True,
         )
         summary = load.summary()
@@ -320,8 +319,8 @@ async def main(args: argparse.Namespace) -> None:
         emit_figure(
             f"P6 footprint: RSS of one worker, {args.tenants} idle tenants",
             f"{idle_rss:.0f} MB (max {idle_max:.0f} MB; peak during start {peak:.0f} MB); "
-            f"API clients {per_tenant['default']:.0f} KB/tenant, {per_tenant['shared']:.0f} KB "
-            f"with a shared TLS context",
+            f"API clients {per_tenant['shared']:.0f} KB/tenant ({per_tenant['per-client']:.0f} KB "
+            f"with a TLS context per client)",
             "< 1 GB (at 1,000 tenants)", cond, met=idle_max < 1024 if at_scale else None,
         )  # fmt: skip
         emit_figure(

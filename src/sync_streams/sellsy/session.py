@@ -31,6 +31,7 @@ from sync_streams.errors import ApiUnavailableError, RateLimitedError, SyncStrea
 from sync_streams.http.pacing import QuotaPacer
 from sync_streams.http.responses import raise_for_status, retry_after_seconds, transport_error
 from sync_streams.http.retry import RetryPolicy, call_with_retries
+from sync_streams.http.tls import shared_ssl_context
 from sync_streams.sellsy.auth import SellsyAuth
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class SellsySession:
             base_url=base_url,
             auth=auth,
             transport=transport,
+            verify=shared_ssl_context(),  # one CA bundle per process, not per client
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"Accept": "application/json"},
         )
