@@ -159,7 +159,8 @@ class SandboxHandle:
         """Replace the faults of one account (or the global ones when ``account_id`` is None).
 
         Keys: ``error_rate``, ``error_status``, ``fail_next``, ``latency_ms``, ``drop_rate``,
-        ``drop_next``, ``token_lifetime``.  No keys clears the faults.
+        ``drop_next``, ``rate_limit_rate`` (429 share), ``token_lifetime``.  No keys clears
+        the faults.
         """
         path = "/_admin/faults" if account_id is None else f"/_admin/accounts/{account_id}/faults"
         result: dict[str, Any] = await self._call("PUT", path, faults)

@@ -116,9 +116,10 @@ async def _guarded(
         if decision == "drop":
             entry["fault"] = "drop"
             return None
-        if decision == "error":
-            entry["fault"] = "error"
-            response: web.StreamResponse = _injected_error(faults.error_status)
+        if decision in ("error", "rate_limited"):
+            entry["fault"] = decision
+            status = 429 if decision == "rate_limited" else faults.error_status
+            response: web.StreamResponse = _injected_error(status)
             response.headers.update(quota_headers)
             return response
     response = await _answer(request, handler)

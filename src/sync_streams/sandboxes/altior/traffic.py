@@ -23,6 +23,7 @@ class Faults:
     latency_ms: float = 0.0  # added before every answer
     drop_rate: float = 0.0  # share of calls whose connection is closed without answer
     drop_next: int = 0
+    rate_limit_rate: float = 0.0  # share of calls answered 429 with ``Retry-After: 1``
     path_prefix: str = ""  # only calls under /api/v1 + this prefix are affected
     seed: int | None = None
     _random: random.Random = field(default_factory=random.Random, repr=False, compare=False)
@@ -34,7 +35,7 @@ class Faults:
         if unknown:
             raise ValueError(f"réglage(s) inconnu(s) : {', '.join(sorted(unknown))}")
         faults = cls(**data)
-        for name in ("error_rate", "drop_rate"):
+        for name in ("error_rate", "drop_rate", "rate_limit_rate"):
             value = getattr(faults, name)
             if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} doit être entre 0 et 1")
@@ -50,7 +51,7 @@ class Faults:
         return contract_path.startswith(self.path_prefix)
 
     def decide(self) -> str | None:
-        """``"drop"``, ``"error"`` or None for the current call (consumes counters)."""
+        """``"drop"``, ``"error"``, ``"rate_limited"`` or None for the current call (consumes counters)."""
         if self.drop_next > 0:
             self.drop_next -= 1
             return "drop"
@@ -59,6 +60,8 @@ class Faults:
             return "error"
         if self.drop_rate and self._random.random() < self.drop_rate:
             return "drop"
+        if self.rate_limit_rate and self._random.random() < self.rate_limit_rate:
+            return "rate_limited"
         if self.error_rate and self._random.random() < self.error_rate:
             return "error"
         return None

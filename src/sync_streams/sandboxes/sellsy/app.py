@@ -61,6 +61,8 @@ async def _apply_fault(request: web.Request, decision: FaultDecision) -> None:
         _drop(request)
     if decision.action == "error":
         raise SellsyError(decision.error_status, "Erreur interne du serveur.", context="server")
+    if decision.action == "rate_limited":
+        raise quota_exceeded("second", 1)
 
 
 async def _api_call(request: web.Request, handler: Handler, sandbox: Sandbox) -> web.StreamResponse:

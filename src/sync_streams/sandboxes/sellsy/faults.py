@@ -1,4 +1,4 @@
-"""Fault injection: latency, server errors and dropped connections.
+"""Fault injection: latency, server errors, 429s and dropped connections.
 
 Global faults (every account, and the token endpoint) and per-account faults
 combine: the larger rate or latency wins and both countdowns apply.  The
@@ -14,7 +14,7 @@ from typing import Literal
 
 from sync_streams.sandboxes.sellsy.settings import Faults
 
-Action = Literal["error", "drop"] | None
+Action = Literal["error", "drop", "rate_limited"] | None
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,12 @@ def decide(faults: list[Faults], rng: random.Random) -> tuple[FaultDecision, lis
         updated.append(fault)
     if action is None:
         drop_rate = max((f.drop_rate for f in faults), default=0.0)
+        limited_rate = max((f.rate_limit_rate for f in faults), default=0.0)
         error = max(faults, key=lambda f: f.error_rate, default=None)
         if drop_rate and rng.random() < drop_rate:
             action = "drop"
+        elif limited_rate and rng.random() < limited_rate:
+            action, status = "rate_limited", 429
         elif error is not None and error.error_rate and rng.random() < error.error_rate:
             action, status = "error", error.error_status
     return FaultDecision(latency, action, status), updated

@@ -40,6 +40,8 @@ class Faults(Strict):
     latency_ms: int = Field(default=0, ge=0, le=120_000)
     drop_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     drop_next: int = Field(default=0, ge=0)
+    rate_limit_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of requests answered 429 with ``Retry-After: 1`` (as an exhausted quota)."""
     token_lifetime: int | None = Field(default=None, ge=0)
     """Overrides ``expires_in`` of the tokens issued while set (0 = already expired)."""
 
