@@ -95,7 +95,11 @@ def create_worker(
     install_partition_metrics(
         app,
         runtime.metrics,
-        topics=[runtime.topology.name("changes.sellsy"), runtime.topology.name("changes.altior")],
+        topics=[
+            runtime.topology.name("changes.sellsy"),
+            runtime.topology.name("changes.altior"),
+            runtime.topology.name("changes.bulk"),
+        ],
         tenants=runtime.tenants.ids,
         partitions=settings.topic_partitions,
     )

@@ -87,7 +87,11 @@ class LivePhase:
         """Environment of the sync's own commands (secrets, topic prefix, broker)."""
         self.feed = KafkaFeed(
             broker,
-            [topology.name("changes.sellsy"), topology.name("changes.altior")],
+            [
+                topology.name("changes.sellsy"),
+                topology.name("changes.altior"),
+                topology.name("changes.bulk"),
+            ],
             topology.name("deadletter"),
             {topic.full_name: topic.partitions for topic in topology.topics},
         )

@@ -3,9 +3,10 @@
 The form's deal initialisation (``deals.init.import_all``): every opportunity that
 stands at or past an import trigger step of its pipeline (by rank, whatever its
 status) and carries the filter flag when one is set is published as a change event
-(origin ``init``) on the Sellsy change topic, so the same agent, rules and writers
-apply.  Running it twice creates nothing new: the second run's events are
-duplicates, or find their affaire by its external reference.
+(origin ``init``) on the bulk topic, after the tenant's third parties, so the same
+rules and writers apply without delaying other tenants' live changes.  Running it
+twice creates nothing new: the second run's events are duplicates, or find their
+affaire by its external reference.
 
 Cost: one search per 100 opportunities of the trigger steps (filtered by step ids
 server-side, flag embedded).  Their companies come along with them when they are
@@ -87,7 +88,7 @@ async def run_opportunity_all(
     steps = watched_steps(deals.import_triggers, catalog)
     fingerprint = opportunity_fingerprint(runtime)
     flag = runtime.filter_fields.for_entity("opportunity")
-    topic = topology.name("changes.sellsy")
+    topic = topology.name("changes.bulk")
     now = clock()
     acks: list[Awaitable[Any]] = []
     listing = runtime.sellsy.iter_opportunities(

@@ -1,12 +1,14 @@
 """``thirdPartyAll``: push every third party and contact of a tenant through the sync.
 
 A full scan of each side the form's "Initialisation" asks for, published as
-change events (origin ``init``) on the same topics as live changes, so the same
-agent, rules and writers apply: running it twice creates nothing new.
+change events (origin ``init``) on the ``changes.bulk`` topic: the same rules and
+writers apply (running it twice creates nothing new), but a second agent handles
+them, so a big init never queues in front of other tenants' live changes.
 
 With SIRET matching on, Sellsy companies and Altior legal persons are paired by
 normalised, valid SIRET before any event goes out; each pair is proposed as a link
-on both change topics (ahead of the events), so neither side creates a duplicate.
+on the bulk topic (ahead of the events) and on both live topics (ahead of any live
+change of those records), so neither side creates a duplicate.
 A SIRET shared by several records is reported and those records are left out of
 the job: a human decides, nothing is merged or duplicated.
 """
@@ -152,6 +154,7 @@ async def run_third_party_all(
     report = InitReport(tenant=runtime.tenant)
     now = clock()
     topics = {"sellsy": topology.name("changes.sellsy"), "altior": topology.name("changes.altior")}
+    bulk = topology.name("changes.bulk")  # the events: beside live changes, not ahead of them
     scans: list[_Scanned] = []
     if settings.import_all and runtime.flow_on("third_parties", "import"):
         for make in (sellsy_companies, sellsy_individuals, sellsy_contacts):
@@ -169,7 +172,9 @@ async def run_third_party_all(
         proposals, left_out = _matches(companies, altior_tps, runtime, report, now)
         messages: list[LinkProposal | AmbiguityReport] = [*proposals, *report.ambiguous]
         for message in messages:
-            for topic in topics.values():  # ahead of the events on both topics
+            # ahead of the events on the bulk topic, and of any live change of the
+            # matched records on the live topics: whichever agent sees one first links
+            for topic in (*topics.values(), bulk):
                 acks.append(await publisher.send(topic, message.kafka_key, message.to_bytes()))
     for scanned in scans:
         for record in scanned.records:
@@ -187,9 +192,7 @@ async def run_third_party_all(
                 observed_at=now,
                 origin="init",
             )
-            acks.append(
-                await publisher.send(topics[event.system], event.kafka_key, event.to_bytes())
-            )
+            acks.append(await publisher.send(bulk, event.kafka_key, event.to_bytes()))
             report.published += 1
             if report.published % 500 == 0:
                 progress(report)

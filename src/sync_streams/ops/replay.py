@@ -5,7 +5,10 @@ reads only the tenant's partition (``partition_of``) from ``--since`` (found wit
 ``offsets_for_times``) up to the end offsets seen at start, keeps the messages
 whose key is the tenant, skips cursor markers (a replayed marker would move a
 poller's cursor back), and re-publishes each change event with ``origin="replay"``
-on the same topic and partition, in the order they were first published.  The
+on the bulk topic (the tenant's partition), in the order they were first published
+per topic: a big replay is handled beside live changes, never in front of other
+tenants' ones.  The live topics of the selected systems are read, then the bulk
+topic (init events; earlier replays' copies are skipped).  The
 sync's state rules keep that safe: dedupe drops what was already applied, staleness
 drops what is older than the last applied version.  ``force`` marks the events so
 the handler re-applies them even when dedupe would drop them (a target edited by
@@ -77,6 +80,8 @@ class ReplaySelection:
             return "other_tenant"  # a key/value mismatch is never replayed to this tenant
         if self.entity is not None and event.entity != self.entity:
             return "filtered"
+        if event.system not in self.systems() or event.origin == "replay":
+            return "filtered"  # the bulk topic holds both systems, and earlier replays
         return event
 
 
@@ -152,8 +157,12 @@ async def replay(
     report = ReplayReport(selection, dry_run=dry_run, force=force)
     notify = on_progress or (lambda _progress: None)
     async with reader(broker) as consumer, writer(broker) as producer:
-        for system in selection.systems():
-            topic = topology.name(f"changes.{system}")
+        bulk = topology.name("changes.bulk")
+        live = [topology.name(f"changes.{system}") for system in selection.systems()]
+        bulk_partitions = await partitions_of(consumer, bulk)
+        target = bulk_partitions[partition_of(selection.tenant, len(bulk_partitions))]
+        planned = []
+        for topic in [*live, bulk]:  # every span ends where its topic ended at start
             partitions = await partitions_of(consumer, topic)
             tp = partitions[partition_of(selection.tenant, len(partitions))]
             progress = TopicProgress(topic, tp.partition)
@@ -161,6 +170,8 @@ async def replay(
             progress.first_offset, progress.retained_since = await oldest_retained(consumer, tp)
             span = (await spans(consumer, [tp], selection.since))[tp]
             progress.to_scan = span.size
+            planned.append((tp, span, progress))
+        for tp, span, progress in planned:
             notify(progress)
             pending: list[Awaitable[Any]] = []
             async for record in read_spans(consumer, {tp: span}):
@@ -172,7 +183,10 @@ async def replay(
                         again = found.with_origin("replay", force=force)
                         pending.append(
                             await producer.send(
-                                topic, again.to_bytes(), key=again.kafka_key, partition=tp.partition
+                                bulk,
+                                again.to_bytes(),
+                                key=again.kafka_key,
+                                partition=target.partition,
                             )
                         )
                 else:

@@ -1,9 +1,15 @@
 """The Faust side of the sync: tables, the one sync agent, the poller timer.
 
-Thin on purpose: the agent decodes nothing itself and hands each message to the
-``ChangeRouter``.  One agent consumes both change topics with concurrency 1, so
-the events of a tenant (same partition number on both topics) are handled one at
-a time: a Sellsy event and an Altior event of the same record never race.
+Thin on purpose: the agents decode nothing themselves and hand each message to
+the ``ChangeRouter``.  Two agents, concurrency 1 each:
+
+* ``sync`` consumes the live change topics (pollers' events);
+* ``sync-bulk`` consumes ``changes.bulk`` (init jobs, replays).
+
+A tenant's 10,000-record init waits in the bulk lane, not in front of other
+tenants' live changes.  The router handles one message per tenant at a time
+across both agents, so a Sellsy event and an Altior event of the same record
+never race; a tenant's live changes interleave with its own init one by one.
 """
 
 from __future__ import annotations
@@ -84,20 +90,20 @@ def install_sync(
         "sellsy": topology.name("changes.sellsy"),
         "altior": topology.name("changes.altior"),
     }
-    topic = app.topic(
-        *change_topics.values(),
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
+
+    def raw_topic(*names: str) -> Any:
+        return app.topic(
+            *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        )
 
     async def sync(stream: Any) -> None:
         async for event in stream.events():
             await router.on_message(event.key, event.value)
 
     faust_app: Any = app  # Faust's decorators are untyped: register without them
-    faust_app.agent(topic, concurrency=1, name="sync")(sync)
+    faust_app.agent(raw_topic(*change_topics.values()), concurrency=1, name="sync")(sync)
+    bulk = raw_topic(topology.name("changes.bulk"))
+    faust_app.agent(bulk, concurrency=1, name="sync-bulk")(sync)
 
     pollers: dict[tuple[int, str, str, str], PollerSpec] = {}
 

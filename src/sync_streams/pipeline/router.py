@@ -3,12 +3,18 @@
 Decode; a cursor marker moves its poller's cursor; a change event goes to the
 handler.  Whatever cannot be handled goes to the dead-letter topic and the stream
 goes on: a malformed message never stops a partition.
+
+Two agents (live and bulk) share one router: it handles one message per tenant at
+a time, in arrival order (``asyncio.Lock`` is fair), so a tenant's records never
+race while other tenants go on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections import defaultdict
 from typing import Protocol
 
 from sync_streams.domain.events import ChangeEvent
@@ -48,6 +54,7 @@ class ChangeRouter:
         self.tables = tables
         self.handler = handler
         self.dead_letters = dead_letters
+        self._tenant_locks: defaultdict[str | None, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def on_message(self, key: bytes | None, value: bytes | None) -> None:
         """Handle one message; whatever happens, it ends applied, skipped or dead-lettered.
@@ -60,7 +67,8 @@ class ChangeRouter:
         if value is None:
             return
         try:
-            await self._route(tenant, value)
+            async with self._tenant_locks[tenant]:
+                await self._route(tenant, value)
         except Exception as exc:  # the stream must go on; nothing is lost
             log.exception("unexpected error handling a message of tenant %s", tenant)
             await self.dead_letters.send(

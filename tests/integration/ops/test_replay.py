@@ -91,13 +91,15 @@ def test_replay_republishes_only_the_tenants_events_and_skips_markers(
     assert "scanned 4/4, replayed 2 done" in captured.err
     assert "note:" not in captured.out
 
-    replayed = _replayed(kafka_bootstrap, sellsy)
-    assert [(key, e.source_id, e.snapshot["name"]) for key, e in replayed] == [
-        (b"acme-prod", "1", "v2"),
-        (b"acme-prod", "C1", "Boulangerie Élise"),
+    # replays go to the bulk topic: handled beside live changes, not in front of them
+    replayed = _replayed(kafka_bootstrap, topology.name("changes.bulk"))
+    assert [(key, e.system, e.source_id, e.snapshot["name"]) for key, e in replayed] == [
+        (b"acme-prod", "sellsy", "1", "v2"),
+        (b"acme-prod", "sellsy", "C1", "Boulangerie Élise"),
+        (b"acme-prod", "altior", "A1", "Boulangerie Élise"),
     ]
     assert not any(e.force for _, e in replayed)
-    assert [e.source_id for _, e in _replayed(kafka_bootstrap, altior)] == ["A1"]
+    assert _replayed(kafka_bootstrap, sellsy) == _replayed(kafka_bootstrap, altior) == []
     after = asyncio.run(read_all(kafka_bootstrap, sellsy))
     assert sum(1 for r in after if is_marker_value(r.value)) == 1  # the marker was not copied
 
@@ -131,9 +133,8 @@ def test_dry_run_filters_force_and_the_retention_horizon(
     assert _replay(kafka_url, unique_prefix, "--since", "2d", "--direction", "import",
                    "--entity", "contact", "--force") == 0  # fmt: skip
     assert "(forced: dedupe bypassed)" in capsys.readouterr().out
-    replayed = _replayed(kafka_bootstrap, sellsy)
+    replayed = _replayed(kafka_bootstrap, topology.name("changes.bulk"))
     assert [(e.source_id, e.force) for _, e in replayed] == [("C1", True)]
-    assert _replayed(kafka_bootstrap, altior) == []
 
 
 def test_only_the_tenants_partition_is_read(
@@ -153,3 +154,20 @@ def test_only_the_tenants_partition_is_read(
     part = partition_of("acme-prod", partitions)
     assert f"{topology.name('changes.sellsy')}[{part}]: 3 replayed" in out
     assert "0 of other tenants" in out
+
+
+def test_init_events_are_replayed_from_the_bulk_topic_but_earlier_replays_are_not(
+    kafka_url: str, kafka_bootstrap: str, unique_prefix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    topology = _setup(kafka_url, kafka_bootstrap, unique_prefix, partitions=1)
+    bulk = topology.name("changes.bulk")
+    recent = datetime.now(UTC) - timedelta(minutes=20)
+    init = event("acme-prod", "7", name="from init", at=recent).with_origin("init")
+    copy = event("acme-prod", "8", at=recent).with_origin("replay")
+    messages = [(item.tenant, item.to_bytes()) for item in (init, copy)]
+    asyncio.run(produce(kafka_bootstrap, bulk, messages, timestamp=recent))
+
+    assert _replay(kafka_url, unique_prefix, "--since", "1h", "--direction", "import") == 0
+    assert "replayed 3 event(s)" in capsys.readouterr().out  # Sellsy 1 and C1, init 7
+    replayed = [e.source_id for _, e in _replayed(kafka_bootstrap, bulk)]
+    assert replayed == ["8", "1", "C1", "7"]  # the old copy, then this replay's three

@@ -21,7 +21,7 @@ async def _run(w: World) -> list[ChangeEvent]:
     publisher = RecordingPublisher()
     topology = load_topology(prefix="t", partitions=4)
     await run_opportunity_all(w.runtime, publisher, topology, on_bad=_no_bad)
-    return [ChangeEvent.from_json_value(m.json()) for m in publisher.on("t.changes.sellsy")]
+    return [ChangeEvent.from_json_value(m.json()) for m in publisher.on("t.changes.bulk")]
 
 
 async def test_imports_exactly_the_opportunities_at_or_past_a_trigger_once(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from sync_streams.domain.events import ChangeEvent, DeadLetter
@@ -117,3 +118,38 @@ async def test_an_unexpected_bug_is_dead_lettered_not_lost() -> None:
     assert (letter.stage, letter.tenant) == ("internal", "acme-prod")
     assert "ZeroDivisionError" in letter.reason
     assert letter.original_event() == _event()
+
+
+class SlowHandler(Handler):
+    """Records when each event starts and ends; an event waits until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[str] = []
+        self.gates: dict[str, asyncio.Event] = {}
+
+    async def handle(self, event: ChangeEvent) -> None:
+        self.log.append(f"start {event.tenant}")
+        gate = self.gates.setdefault(event.tenant, asyncio.Event())
+        await gate.wait()
+        self.log.append(f"end {event.tenant}")
+
+
+async def test_one_message_per_tenant_at_a_time_while_other_tenants_go_on() -> None:
+    """The live and bulk agents share the router: a tenant's init event in flight
+    holds back that tenant's next event only, never another tenant's."""
+    handler = SlowHandler()
+    router, _, _ = _router(handler)
+    bulk = asyncio.create_task(router.on_message(b"acme-prod", _event().to_bytes()))
+    live_same = asyncio.create_task(router.on_message(b"acme-prod", _event().to_bytes()))
+    live_other = asyncio.create_task(
+        router.on_message(b"beta-prod", _event("beta-prod").to_bytes())
+    )
+    await asyncio.sleep(0.01)
+    assert handler.log == ["start acme-prod", "start beta-prod"]  # acme's second one waits
+    handler.gates["beta-prod"].set()
+    await live_other
+    assert "start acme-prod" not in handler.log[2:]
+    handler.gates["acme-prod"].set()
+    await asyncio.gather(bulk, live_same)
+    assert handler.log[2:] == ["end beta-prod", "end acme-prod", "start acme-prod", "end acme-prod"]
