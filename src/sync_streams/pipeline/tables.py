@@ -41,6 +41,14 @@ class TableView(Generic[Model]):
     def put(self, key: str, value: Model) -> None:
         self.backing[key] = value.model_dump_json().encode("utf-8")
 
+    def put_if_changed(self, key: str, value: Model) -> bool:
+        """Store ``value`` unless it is stored already: each put is a changelog message."""
+        raw = value.model_dump_json().encode("utf-8")
+        if self.backing.get(key) == raw:
+            return False
+        self.backing[key] = raw
+        return True
+
 
 class CursorView:
     """Poller cursors: key -> UTC datetime."""
@@ -84,9 +92,9 @@ class SyncTables:
         for key in state.table_keys():
             self.states.put(key, state)
         link = state.link()
-        if link is not None:
+        if link is not None:  # set once per pair: an update of a linked pair rewrites no link
             for key in link.table_keys():
-                self.links.put(key, link)
+                self.links.put_if_changed(key, link)
 
 
 TABLE_NAMES = ("record-state", "id-links", "poller-cursors", "parked-events")
