@@ -52,7 +52,7 @@ def create_app(
     topology = topology or load_topology(partitions=settings.topic_partitions)
     options: dict[str, Any] = {
         "broker": settings.broker,
-        "store": "memory://",
+        "store": f"{settings.table_store}://",
         "datadir": str(settings.data_dir),
         "web_host": settings.web_host,
         "web_port": settings.web_port or free_port(settings.web_host),

@@ -110,6 +110,11 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = Field(
         8, ge=1, le=1024, description="partitions of the change topics (max parallel workers)"
     )
+    table_store: Literal["memory", "rocksdb"] = Field(
+        "memory",
+        description="where a worker keeps its tables: memory (rebuilt from the changelogs at "
+        "each start) or rocksdb (on disk under data_dir; needs the rocksdb extra)",
+    )
 
     @field_validator("allowed_api_hosts")
     @classmethod

@@ -1,7 +1,8 @@
 """The path every flow stands on: topic -> Faust agent -> table -> survives a restart.
 
 A real broker, a real Faust app started in-process; the second app instance has
-an empty local store, so what it knows comes from the table's changelog topic.
+an empty local store, so what it knows comes from the table's changelog topic; with
+the RocksDB store on the same disk, from its files and the changelog's tail.
 """
 
 from __future__ import annotations
@@ -22,9 +23,16 @@ from sync_streams.kafka.declarations import load_topology
 pytestmark = pytest.mark.integration
 
 
-def _worker(kafka_url: str, prefix: str, data_dir: Path) -> tuple[faust.App, Any]:
+def _worker(
+    kafka_url: str, prefix: str, data_dir: Path, store: str = "memory"
+) -> tuple[faust.App, Any]:
     settings = ServiceSettings.load(
-        broker=kafka_url, app_id=prefix, web_port=0, data_dir=data_dir, topic_partitions=2
+        broker=kafka_url,
+        app_id=prefix,
+        web_port=0,
+        data_dir=data_dir,
+        topic_partitions=2,
+        table_store=store,
     )
     topology = load_topology(prefix=prefix, partitions=2)
     app, _runtime = create_app(settings, topology=topology, web_enabled=False)
@@ -50,13 +58,23 @@ async def _wait_for(predicate: Any, limit: float = 60.0) -> None:
         await asyncio.sleep(0.2)
 
 
+@pytest.mark.parametrize(
+    ("store", "same_dir"),
+    [("memory", False), ("rocksdb", True), ("rocksdb", False)],
+    ids=["memory", "rocksdb-same-disk", "rocksdb-new-disk"],
+)
 async def test_table_written_by_an_agent_is_recovered_after_restart(
-    kafka_url: str, kafka_bootstrap: str, unique_prefix: str, tmp_path: Path
+    kafka_url: str,
+    kafka_bootstrap: str,
+    unique_prefix: str,
+    tmp_path: Path,
+    store: str,
+    same_dir: bool,
 ) -> None:
     topology = load_topology(prefix=unique_prefix, partitions=2)
     await apply_topology(kafka_url, topology)
 
-    app, seen = _worker(kafka_url, unique_prefix, tmp_path / "first")
+    app, seen = _worker(kafka_url, unique_prefix, tmp_path / "first", store)
     await app.start()
     try:
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
@@ -72,7 +90,10 @@ async def test_table_written_by_an_agent_is_recovered_after_restart(
     finally:
         await app.stop()
 
-    restarted, recovered = _worker(kafka_url, unique_prefix, tmp_path / "second")
+    on_disk = [f for f in (tmp_path / "first").rglob("CURRENT")]  # RocksDB's own files
+    assert bool(on_disk) == (store == "rocksdb")
+    second = tmp_path / ("first" if same_dir else "second")
+    restarted, recovered = _worker(kafka_url, unique_prefix, second, store)
     await restarted.start()
     try:
         await _wait_for(lambda: sum(recovered.values()) == 9)
