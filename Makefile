@@ -31,6 +31,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
+## The fault matrix (docs/reliability.md): one table; e.g. make faults ARGS="--records 200 --runs 3"
+faults: $(STAMP)
+	$(PY) -m tests.faults.run $(ARGS)
+
 kafka-start: $(STAMP)
 	$(VENV)/bin/sync-streams local-kafka start --dir var/kafka --port 9092
 

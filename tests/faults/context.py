@@ -47,12 +47,13 @@ class Context:
         return self.kafka_url.removeprefix("kafka://")
 
     @asynccontextmanager
-    async def stack(self, name: str) -> AsyncIterator[Stack]:
-        """A fresh stack (own topics, sandboxes, directory) whose secrets are registered."""
+    async def stack(self, name: str, *, kafka_url: str | None = None) -> AsyncIterator[Stack]:
+        """A fresh stack (own topics, sandboxes, directory) whose secrets are registered
+        (on the matrix's broker unless ``kafka_url`` names another)."""
         prefix = f"f{uuid.uuid4().hex[:8]}"
         self.prefixes.append(prefix)
         directory = self.directory / f"{name}-{prefix}"
-        async with sync_stack(self.kafka_url, prefix, directory) as stack:
+        async with sync_stack(kafka_url or self.kafka_url, prefix, directory) as stack:
             stack.poll_interval = POLL_INTERVAL
             try:
                 yield stack

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from tests.faults.context import Context
 from tests.faults.outcome import RunResult
-from tests.faults.scenarios import api_faults, crash, isolation, malformed, quiescence, secrets
+from tests.faults.scenarios import (
+    api_faults,
+    broker,
+    crash,
+    isolation,
+    malformed,
+    quiescence,
+    secrets,
+)
 
 Run = Callable[[Context], Awaitable[RunResult]]
 
@@ -25,7 +33,7 @@ class Scenario:
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("crash", crash.NAME, crash.run),
-    Scenario("broker", "2 broker restart", None),
+    Scenario("broker", broker.NAME, broker.run),
     Scenario("api-faults", api_faults.NAME, api_faults.run),
     Scenario("malformed", malformed.NAME, malformed.run),
     Scenario("isolation", isolation.NAME, isolation.run),

@@ -91,6 +91,8 @@ async def run(ctx: Context) -> RunResult:
             fuzzed[token] = fuzz
             if fuzz.expect != "sync":
                 work.excluded.add(token)
+            if "name" in fuzz.fields:  # its token is gone with its name: left out by name
+                work.excluded.add(str(fuzz.fields["name"]).split(" ", 1)[0])
             await stack.raw_sellsy_edit(
                 tenant.sellsy_account, "company", work.sellsy_ids[token], **fuzz.fields
             )

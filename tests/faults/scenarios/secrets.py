@@ -21,7 +21,7 @@ import httpx
 
 from tests.faults.context import Context, converge
 from tests.faults.outcome import RunResult
-from tests.faults.probes import dump_topics, read_logs, search_secrets
+from tests.faults.probes import Leak, dump_topics, read_logs, search_secrets
 from tests.faults.workload import Workload
 from tests.support.stack import PARTITIONS, Stack
 
@@ -37,6 +37,21 @@ async def _command(ctx: Context, stack: Stack, *args: str) -> None:
     )  # fmt: skip
     out, _ = await process.communicate()
     ctx.outputs[f"sync-streams {' '.join(args[:2])} ({stack.prefix})"] = out
+
+
+async def search_matrix(ctx: Context) -> tuple[list[Leak], str]:
+    """Every secret the matrix created so far, in everything it left: the leaks, and a
+    sentence saying what was searched."""
+    dump = await dump_topics(ctx.bootstrap, prefixes=ctx.prefixes)
+    logs = read_logs(ctx.logs)
+    haystacks = {**logs, **ctx.outputs}
+    haystacks |= {f"topic {name}": b"\n".join(m) for name, m in dump.messages.items()}
+    searched = (
+        f"{len(set(ctx.secrets))} secret values searched in {len(logs)} logs, "
+        f"{dump.count} messages of {len(dump.messages)} topics, {len(ctx.outputs)} "
+        "command outputs and HTTP answers"
+    )
+    return search_secrets(ctx.secrets, haystacks), searched
 
 
 async def run(ctx: Context) -> RunResult:
@@ -76,11 +91,7 @@ async def run(ctx: Context) -> RunResult:
         letters = await stack.dead_letters()
         await worker.stop()
     # the stack is closed: its secrets and logs are registered with the others
-    dump = await dump_topics(ctx.bootstrap, prefixes=ctx.prefixes)
-    haystacks = read_logs(ctx.logs)
-    haystacks |= {f"topic {name}": b"\n".join(m) for name, m in dump.messages.items()}
-    haystacks |= ctx.outputs
-    leaks = search_secrets(ctx.secrets, haystacks)
+    leaks, searched = await search_matrix(ctx)
     return RunResult(
         records=work.records,
         duplicates=final.duplicates,
@@ -90,9 +101,7 @@ async def run(ctx: Context) -> RunResult:
         converge_seconds=seconds,
         checks={"secret hits": len(leaks)},
         notes=[
-            f"{len(set(ctx.secrets))} secret values searched in {len(read_logs(ctx.logs))} logs, "
-            f"{dump.count} messages of {len(dump.messages)} topics, {len(ctx.outputs)} "
-            "command outputs and HTTP answers",
+            searched,
             *(f"LEAK {leak.secret} in {leak.where}" for leak in leaks[:20]),
         ],
     )
