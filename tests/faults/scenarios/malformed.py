@@ -121,12 +121,15 @@ async def run(ctx: Context) -> RunResult:
 
         missed: list[str] = []  # a bad record without its dead letter naming the field
         written: list[str] = []  # a bad record written anyway
-        repeated = 0
+        repeated = 0  # a malformed version dead-lettered more than once
+        rewritten = 0  # a version the API refused, dead-lettered more than once (F4)
         expected_letters = 0
         for token, fuzz in [*fuzzed.items(), *live.items()]:
             sellsy_id = work.sellsy_ids[token]
             mine = _of(letters, sellsy_id)
-            repeated += max(0, len(mine) - 1)
+            refused = [d for d in mine if d.stage == "write"]
+            rewritten += max(0, len(refused) - 1)
+            repeated += max(0, len(mine) - len(refused) - 1)
             named = [d for d in mine if d.field == fuzz.field]
             if fuzz.expect == "dead letter" or (fuzz.expect == "either" and mine):
                 expected_letters += 1
@@ -150,6 +153,7 @@ async def run(ctx: Context) -> RunResult:
                 "bad without its letter": len(missed),
                 "bad written": len(written),
                 "letters repeated": repeated,
+                "refused writes re-lettered": rewritten,
                 "letters without field": len(unnamed),
             },
             notes=[
