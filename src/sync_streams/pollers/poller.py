@@ -5,12 +5,14 @@ one snapshot event per record, waits for Kafka to acknowledge them all, then
 publishes a cursor marker behind them.  A record the API returns in a shape we
 cannot read is dead-lettered with the reason; the rest of the page goes on.
 A failing cycle keeps its cursor and the loop backs off; other pollers run on.
+Cycles start at a fixed rate, each poller at its own phase (``cadence``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +24,7 @@ from sync_streams.errors import MalformedRecordError, SyncStreamsError
 from sync_streams.kafka.publisher import Publisher
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.deadletters import DeadLetterSink
+from sync_streams.pollers.cadence import first_start, next_start, phase_of
 from sync_streams.pollers.cursor import (
     CursorMarker,
     advance,
@@ -80,6 +83,9 @@ class Poller:
     clock: Clock = field(default=lambda: datetime.now(UTC))
     start_from: datetime | None = None
     """First cursor when none is stored (set by the tenant's first-start init)."""
+    monotonic: Callable[[], float] = time.monotonic
+    """The schedule's clock (``clock`` stamps data; this one only times polls)."""
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _sent_cursor: datetime | None = None
 
     @property
@@ -154,15 +160,22 @@ class Poller:
         return result
 
     async def run(self, interval: float, *, max_backoff: float = 300.0) -> None:
-        """Poll forever every ``interval`` seconds; back off after failures."""
+        """Poll forever, one poll started every ``interval`` seconds (fixed rate, at this
+        poller's phase; an overrunning poll is followed at once, without catch-up
+        bursts); back off after failures."""
         # the failures series exists at 0 from the start, so rate() sees the first one
         self.metrics.poller_failures.labels(self.tenant, self.source.system, self.source.entity)
         failures = 0
+        due = first_start(self.monotonic(), interval, phase_of(self.key))
         while True:
+            wait = due - self.monotonic()
+            if wait > 0:
+                await self.sleep(wait)
+            started = self.monotonic()
             try:
                 await self.poll_once()
                 failures = 0
-                delay = interval
+                due = next_start(started, interval, self.monotonic())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # one poller's failure must not stop the worker
@@ -179,4 +192,4 @@ class Poller:
                     exc if isinstance(exc, SyncStreamsError) else repr(exc),
                     delay,
                 )
-            await asyncio.sleep(delay)
+                due = self.monotonic() + delay
