@@ -74,9 +74,16 @@ LIVE = (FUZZ[1], FUZZ[3], FUZZ[6])
 
 
 def _of(letters: list[DeadLetter], sellsy_id: int) -> list[DeadLetter]:
-    return [
-        d for d in letters if isinstance(d.original, dict) and d.original.get("id") == sellsy_id
-    ]
+    """The letters of a Sellsy company: its raw record (decode, poll, init) or its change
+    event (write)."""
+    found = []
+    for letter in letters:
+        original = letter.original if isinstance(letter.original, dict) else {}
+        if original.get("id") == sellsy_id or (
+            original.get("system") == "sellsy" and str(original.get("source_id")) == str(sellsy_id)
+        ):
+            found.append(letter)
+    return found
 
 
 async def run(ctx: Context) -> RunResult:
@@ -141,7 +148,8 @@ async def run(ctx: Context) -> RunResult:
                     )
                     if found is not None:
                         written.append(fuzz.label)
-        unnamed = [d for d in letters if not d.field]
+        unnamed = [d for d in letters if not d.field and d.stage != "write"]
+        refused_unnamed = sum(1 for d in letters if not d.field and d.stage == "write")
         return RunResult(
             records=work.records,
             duplicates=final.duplicates,
@@ -155,6 +163,7 @@ async def run(ctx: Context) -> RunResult:
                 "letters repeated": repeated,
                 "refused writes re-lettered": rewritten,
                 "letters without field": len(unnamed),
+                "refused writes without field": refused_unnamed,
             },
             notes=[
                 f"{len(fuzzed)} fuzzed before start + {len(live)} after convergence, "
