@@ -61,6 +61,12 @@ def create_app(
         "topic_allow_declare": True,
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
+        # Faust stops fetching a partition whose agent buffer (stream_buffer_maxsize,
+        # 4096) is 80 % full, but still delivers the batch already fetched; a batch
+        # that overflows the buffer blocks delivery to every agent.  Batches of at most
+        # 500 records always fit the last 20 %, so a bulk lane full of one tenant's init
+        # never stalls the live lane.
+        "broker_max_poll_records": 500,
         "autodiscover": False,
         "web_in_thread": False,
     }

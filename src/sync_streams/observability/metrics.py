@@ -101,6 +101,12 @@ class WorkerMetrics:
             buckets=LAG_BUCKETS,
             registry=r,
         )
+        self.lane_buffered = Gauge(
+            "sync_streams_lane_buffered_events",
+            "Events fetched from Kafka and waiting in a sync lane's buffer (live or bulk)",
+            ["lane"],
+            registry=r,
+        )
         self.poller_last_success = Gauge(
             "sync_streams_poller_last_success_timestamp_seconds",
             "Unix time of the last successful poll",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
@@ -41,6 +41,7 @@ from sync_streams.runtime.tenant import FlowName, TenantRuntime
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOKBACK = timedelta(seconds=30)
+FROM_THE_BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 
 FLOWS: tuple[FlowName, ...] = ("third_parties", "deals")
 
@@ -96,14 +97,29 @@ def install_sync(
             *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
 
-    async def sync(stream: Any) -> None:
-        async for event in stream.events():
-            await router.on_message(event.key, event.value)
+    lanes: dict[str, Any] = {}
+
+    def lane(name: str) -> Callable[[Any], Any]:
+        async def sync(stream: Any) -> None:
+            lanes[name] = stream
+            async for event in stream.events():
+                await router.on_message(event.key, event.value)
+
+        return sync
 
     faust_app: Any = app  # Faust's decorators are untyped: register without them
-    faust_app.agent(raw_topic(*change_topics.values()), concurrency=1, name="sync")(sync)
+    live = raw_topic(*change_topics.values())
+    faust_app.agent(live, concurrency=1, name="sync")(lane("live"))
     bulk = raw_topic(topology.name("changes.bulk"))
-    faust_app.agent(bulk, concurrency=1, name="sync-bulk")(sync)
+    faust_app.agent(bulk, concurrency=1, name="sync-bulk")(lane("bulk"))
+
+    async def lane_depths() -> None:
+        for name, stream in lanes.items():
+            depth = stream.channel.queue.qsize()
+            metrics.lane_buffered.labels(name).set(depth)
+            log.debug("lane %s: %d events buffered", name, depth)
+
+    faust_app.timer(5.0, name="lane-depths")(lane_depths)
 
     pollers: dict[tuple[int, str, str, str], PollerSpec] = {}
 
@@ -138,15 +154,24 @@ def install_sync(
             if runtime.tenant not in mine or runtime.paused or not runtime.ready:
                 continue
             sources = sources_for(runtime)
-            has_cursors = any(
-                tables.cursors.get(cursor_key(runtime.tenant, s.system, s.entity)) is not None
+            stored = {
+                (s.system, s.entity): tables.cursors.get(
+                    cursor_key(runtime.tenant, s.system, s.entity)
+                )
                 for s in sources
-            )
+            }
+            has_cursors = any(cursor is not None for cursor in stored.values())
             may_poll, start_from = bootstrap.live_from(runtime, has_cursors)
             if not may_poll:
                 continue
             for source in sources:
                 key = (registry.version, runtime.tenant, source.system, source.entity)
+                entity_start = start_from
+                if has_cursors and stored[(source.system, source.entity)] is None:
+                    # a crash right after the initial load: this entity's first cursor
+                    # was lost with it, the others' were stored (no new load runs).
+                    # Read it all once; dedupe drops what was synced already.
+                    entity_start = FROM_THE_BEGINNING
                 if key not in pollers:
                     pollers[key] = PollerSpec(
                         Poller(
@@ -158,7 +183,7 @@ def install_sync(
                             dead_letters=dead_letters,
                             metrics=metrics,
                             lookback=lookback,
-                            start_from=start_from,
+                            start_from=entity_start,
                         ),
                         interval=poll_interval or float(runtime.config.poll_interval_seconds),
                     )

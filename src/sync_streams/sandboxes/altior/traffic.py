@@ -51,7 +51,7 @@ class Faults:
         return contract_path.startswith(self.path_prefix)
 
     def decide(self) -> str | None:
-        """``"drop"``, ``"error"``, ``"rate_limited"`` or None for the current call (consumes counters)."""
+        """``"drop"``, ``"error"``, ``"rate_limited"`` or None for this call (uses up counters)."""
         if self.drop_next > 0:
             self.drop_next -= 1
             return "drop"
