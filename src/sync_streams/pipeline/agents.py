@@ -1,26 +1,31 @@
-"""The Faust side of the sync: tables, the one sync agent, the poller timer.
+"""The Faust side of the sync: tables, the two sync agents, the poller timer.
 
 Thin on purpose: the agents decode nothing themselves and hand each message to
-the ``ChangeRouter``.  Two agents, concurrency 1 each:
+its tenant's lane (``pipeline.lanes``), which calls the ``ChangeRouter``.  Two
+agents, concurrency 1 each, one ordered lane per tenant inside each:
 
 * ``sync`` consumes the live change topics (pollers' events);
 * ``sync-bulk`` consumes ``changes.bulk`` (init jobs, replays).
 
-A tenant's 10,000-record init waits in the bulk lane, not in front of other
-tenants' live changes.  The router handles one message per tenant at a time
-across both agents, so a Sellsy event and an Altior event of the same record
-never race; a tenant's live changes interleave with its own init one by one.
+A tenant's 10,000-record init waits in the bulk agent, not in front of other
+tenants' live changes; a tenant whose API is slow holds back its own lane only.
+The router handles one message per tenant at a time across both agents, so a
+Sellsy event and an Altior event of the same record never race; a tenant's live
+changes interleave with its own init one by one.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import faust
+from faust.streams import _current_event
 
 from sync_streams.jobs.deals import run_opportunity_all
 from sync_streams.jobs.third_parties import run_third_party_all
@@ -29,6 +34,7 @@ from sync_streams.kafka.publisher import FaustPublisher
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.handler import KindSync, SyncHandler
+from sync_streams.pipeline.lanes import TenantLanes, Work
 from sync_streams.pipeline.router import ChangeRouter
 from sync_streams.pipeline.tables import SyncTables, declare_faust_tables
 from sync_streams.pollers.bootstrap import Bootstrapper
@@ -47,6 +53,13 @@ FLOWS: tuple[FlowName, ...] = ("third_parties", "deals")
 
 SourcesFor = Callable[[TenantRuntime], list[ChangeSource]]
 """The change sources (system, entity) a tenant's pollers read, given its flows."""
+
+
+def make_current(event: Any) -> None:
+    """Make ``event`` the current one of this task: Faust writes a table entry to the
+    changelog partition of the current event (the tenant's), and refuses without one.
+    A lane's task was made for its tenant's first event, so each event sets its own."""
+    _current_event.set(weakref.ref(event))
 
 
 @dataclass
@@ -97,13 +110,24 @@ def install_sync(
             *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
 
-    lanes: dict[str, Any] = {}
+    lanes: dict[str, TenantLanes] = {}
 
     def lane(name: str) -> Callable[[Any], Any]:
         async def sync(stream: Any) -> None:
-            lanes[name] = stream
-            async for event in stream.events():
-                await router.on_message(event.key, event.value)
+            manual = stream.noack()  # acked by the tenant's lane once handled
+            tenants = lanes[name] = TenantLanes(router.on_message)
+            try:
+                async for event in manual.events():
+                    await tenants.submit(
+                        Work(
+                            event.key,
+                            event.value,
+                            enter=partial(make_current, event),
+                            done=partial(manual.ack, event),
+                        )
+                    )
+            finally:
+                await tenants.close()
 
         return sync
 
@@ -114,8 +138,8 @@ def install_sync(
     faust_app.agent(bulk, concurrency=1, name="sync-bulk")(lane("bulk"))
 
     async def lane_depths() -> None:
-        for name, stream in lanes.items():
-            depth = stream.channel.queue.qsize()
+        for name, tenants in lanes.items():
+            depth = tenants.waiting()
             metrics.lane_buffered.labels(name).set(depth)
             log.debug("lane %s: %d events buffered", name, depth)
 
