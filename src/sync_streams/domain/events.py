@@ -256,7 +256,7 @@ class DeadLetter(Envelope):
             tenant=tenant,
             stage=stage,
             reason=reason or type(error).__name__,
-            field=error.field if isinstance(error, MalformedRecordError) else None,
+            field=_field_of(error),
             error_class=type(error).__name__,
             retriable=bool(getattr(error, "retriable", False)),
             attempts=attempts,
@@ -286,3 +286,13 @@ class DeadLetter(Envelope):
     def requeued_event(self) -> ChangeEvent:
         """The original event marked ``origin="requeue"`` for ``dlq requeue``."""
         return self.original_event().with_origin("requeue")
+
+
+def _field_of(error: BaseException) -> str | None:
+    """The field a malformed record or an API refusal names (Altior's 422/409 do)."""
+    if isinstance(error, MalformedRecordError):
+        return error.field
+    body = getattr(error, "body", None)
+    problem = body.get("error") if isinstance(body, dict) else None
+    field = problem.get("field") if isinstance(problem, dict) else None
+    return field if isinstance(field, str) and field else None

@@ -180,6 +180,16 @@ class SyncHandler:
             report.altior_ids,
         )
 
+    def remember_refusal(self, event: ChangeEvent) -> None:
+        """The target refused ``event``'s record (dead-lettered): its poller's re-reads of
+        the same version, inside the look-back window, must not be refused and
+        dead-lettered again at every poll."""
+        key = state_key(event.tenant, event.system, event.entity, event.source_id)
+        state = self.tables.states.get(key) or RecordState(
+            tenant=event.tenant, entity=event.entity
+        ).with_side(event.system, SideState(id=event.source_id, entity=event.entity))
+        self.tables.states.put(key, state.model_copy(update={"refused": event.content_hash}))
+
     def _count(self, event: ChangeEvent, outcome: str) -> None:
         self.metrics.count(event.tenant, direction_of(event.system), outcome, entity=event.entity)
 
@@ -244,6 +254,9 @@ class SyncHandler:
                 self._count(event, "held")
                 return []
             state = state.model_copy(update={"held": None})  # an init found it unambiguous
+        if state is not None and state.refused == event.content_hash and event.origin == "poll":
+            self._count(event, "duplicate")  # this version was refused and dead-lettered
+            return []
         decision = decide(event, state)
         if not decision.proceed and not (required and decision.outcome is Outcome.DUPLICATE):
             if state is not None:

@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Protocol
 
 from sync_streams.domain.events import ChangeEvent
-from sync_streams.errors import ApiError, MalformedRecordError, SyncStreamsError
+from sync_streams.errors import ApiError, MalformedRecordError, RejectedError, SyncStreamsError
 from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.observability.metrics import direction_of
 from sync_streams.pipeline.deadletters import DeadLetterSink
@@ -41,6 +41,9 @@ class ChangeHandler(Protocol):
 
     def report_ambiguity(self, report: AmbiguityReport) -> None:
         """Count a SIRET that several records share."""
+
+    def remember_refusal(self, event: ChangeEvent) -> None:
+        """Note that the target refused this version of the record (dead-lettered)."""
 
 
 class StageError(Protocol):
@@ -115,6 +118,8 @@ class ChangeRouter:
                 self.dead_letters.metrics.count(
                     event.tenant, direction_of(event.system), "failed", entity=event.entity
                 )
+            if isinstance(exc, RejectedError):  # the same version would be refused again
+                self.handler.remember_refusal(event)
             stage = getattr(exc, "stage", None) or "write"
             await self.dead_letters.send(
                 exc,

@@ -159,6 +159,9 @@ class RecordState(_Value):
     synced_at: UtcDatetime | None = None
     held: str | None = None
     """Why this record is kept out of the sync until a human acts (an ambiguous SIRET)."""
+    refused: str | None = None
+    """Content hash of the version the target API refused (dead-lettered): the pollers'
+    re-reads of that same version are dropped, a requeue or a replay is handled."""
 
     def side(self, system: System) -> SideState:
         return self.sellsy if system == "sellsy" else self.altior
@@ -272,7 +275,7 @@ def record_sync(
             field_hashes=field_hashes(sync.fields),
         )
         result = result.with_side(system, updated)
-    return result.model_copy(update={"synced_at": synced_at})
+    return result.model_copy(update={"synced_at": synced_at, "refused": None})
 
 
 def record_applied(

@@ -286,3 +286,16 @@ async def test_unknown_tenant_and_unknown_entity_fail_clearly() -> None:
         await SyncHandler({}, w.tables, [], w.metrics).handle(event)  # type: ignore[arg-type]
     with pytest.raises(StageFailure, match="no sync for sellsy thing"):
         await SyncHandler({"acme-prod": w.runtime}, w.tables, [], w.metrics).handle(event)  # type: ignore[arg-type, dict-item]
+
+
+async def test_a_refused_version_is_not_tried_again_at_every_poll_but_a_requeue_is() -> None:
+    w = World()
+    event = w.sellsy.edit("1", name="Dupré")
+    w.handler.remember_refusal(event)  # the router did this when the target said 422
+    await w.handler.handle(event)  # the poller reads the same version again
+    assert w.altior.records == {} and w.count("duplicate") == 1
+    await w.handler.handle(event.with_origin("requeue"))  # an operator fixed the cause
+    assert len(w.altior.records) == 1
+    w.sellsy.edit("1", name="Dupré-Martin")
+    await w.handler.handle(w.sellsy.event("1"))  # a new version goes through as usual
+    assert list(w.altior.records.values()) == [{"name": "Dupré-Martin"}]

@@ -21,6 +21,10 @@ class Handler:
     def __init__(self, error: Exception | None = None) -> None:
         self.seen: list[ChangeEvent] = []
         self.error = error
+        self.refused: list[ChangeEvent] = []
+
+    def remember_refusal(self, event: ChangeEvent) -> None:
+        self.refused.append(event)
 
     async def handle(self, event: ChangeEvent) -> None:
         self.seen.append(event)
@@ -88,14 +92,17 @@ async def test_garbage_and_wrong_shapes_are_dead_lettered_with_reason() -> None:
 
 
 async def test_handler_failure_is_dead_lettered_and_stream_goes_on() -> None:
-    error = RejectedError("le champ siret est invalide", system="altior", status=422)
+    body = {"error": {"code": "validation", "message": "invalide", "field": "siret"}}
+    error = RejectedError("le champ siret est invalide", system="altior", status=422, body=body)
     handler = Handler(error)
     router, _, publisher = _router(handler)
     await router.on_message(b"acme-prod", _event().to_bytes())
     [letter] = [DeadLetter.from_bytes(m.value) for m in publisher.on("dlq")]
     assert letter.stage == "write"
     assert "siret" in letter.reason
+    assert letter.field == "siret"  # the field the API named
     assert letter.original_event() == _event()
+    assert handler.refused == [_event()]  # its poller's re-reads will not be lettered again
 
 
 async def test_api_failure_counts_as_failed_and_dead_lettered() -> None:
