@@ -6,6 +6,9 @@ publishes a cursor marker behind them.  A record the API returns in a shape we
 cannot read is dead-lettered with the reason; the rest of the page goes on.
 A failing cycle keeps its cursor and the loop backs off; other pollers run on.
 Cycles start at a fixed rate, each poller at its own phase (``cadence``).
+A cycle that found nothing sends no marker unless the last one is ``idle_marker_every``
+old: markers all go through the one sync agent, and at 200 tenants polling every 5 s
+one per cycle (200 a second) was more than it could take (docs/performance.md, P1).
 """
 
 from __future__ import annotations
@@ -83,10 +86,14 @@ class Poller:
     clock: Clock = field(default=lambda: datetime.now(UTC))
     start_from: datetime | None = None
     """First cursor when none is stored (set by the tenant's first-start init)."""
+    idle_marker_every: timedelta = timedelta(seconds=60)
+    """How far the cursor may run ahead of the stored one on empty polls; a restart
+    re-reads at most this much more (dedupe drops the copies)."""
     monotonic: Callable[[], float] = time.monotonic
     """The schedule's clock (``clock`` stamps data; this one only times polls)."""
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _sent_cursor: datetime | None = None
+    _idle_cursor: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -96,10 +103,11 @@ class Poller:
         """The newest of the stored cursor and the last marker this poller sent.
 
         A marker sent is already behind acknowledged events, so polling from it
-        is safe even before the agent has stored it.
+        is safe even before the agent has stored it; so is the cursor of a poll that
+        found nothing (there is nothing for a marker to be behind).
         """
         stored = self.read_cursor(self.key)
-        return advance(stored, [self._sent_cursor])
+        return advance(stored, [self._sent_cursor, self._idle_cursor])
 
     async def poll_once(self) -> PollResult:
         started = self.clock()
@@ -137,7 +145,15 @@ class Poller:
         self.metrics.polled.labels(self.tenant, self.source.system, self.source.entity).inc(
             result.events
         )
-        return await self._send_marker(next_cursor(cursor, started, self.lookback), result, started)
+        after = next_cursor(cursor, started, self.lookback)
+        if result.events == 0 and result.bad == 0 and self._marker_can_wait(after):
+            self._idle_cursor = after
+            return self._succeeded(after, result)
+        return await self._send_marker(after, result, started)
+
+    def _marker_can_wait(self, cursor: datetime) -> bool:
+        sent = self._sent_cursor
+        return sent is not None and cursor - sent < self.idle_marker_every
 
     async def _send_marker(
         self, cursor: datetime | None, result: PollResult, started: datetime
@@ -153,6 +169,9 @@ class Poller:
             )
             await (await self.publisher.send(self.topic, marker.kafka_key, marker.to_bytes()))
             self._sent_cursor = cursor
+        return self._succeeded(cursor, result)
+
+    def _succeeded(self, cursor: datetime | None, result: PollResult) -> PollResult:
         result.cursor = cursor
         self.metrics.poller_last_success.labels(
             self.tenant, self.source.system, self.source.entity

@@ -131,3 +131,45 @@ async def test_failed_publish_keeps_the_cursor() -> None:
     with pytest.raises(ConnectionError):
         await poller.poll_once()
     assert poller.current_cursor() == T0
+
+
+async def test_empty_polls_send_no_marker_until_the_last_one_is_a_minute_old() -> None:
+    """Markers all go through the one sync agent: an empty poll does not send one,
+    yet the next poll still starts from where the empty one left off."""
+    source = ListSource([])
+    publisher = RecordingPublisher()
+    poller = _poller(source, {}, publisher)
+    poller.read_cursor = {poller.key: T0}.get
+    now = [T0 + timedelta(minutes=5)]
+    poller.clock = lambda: now[0]
+
+    await poller.poll_once()  # a new poller always tells the agent where it stands
+    assert len(publisher.on("changes")) == 1
+    for _ in range(11):  # 11 more empty polls, 5 s apart: 55 s
+        now[0] += timedelta(seconds=5)
+        result = await poller.poll_once()
+        assert result.cursor == now[0] - timedelta(seconds=30)
+    assert len(publisher.on("changes")) == 1
+    assert source.asked[-1] == now[0] - timedelta(seconds=5) - timedelta(seconds=30)
+
+    now[0] += timedelta(seconds=5)  # the cursor is now 60 s past the last marker's
+    await poller.poll_once()
+    [_, marker] = publisher.on("changes")
+    assert CursorMarker.from_bytes(marker.value).cursor == now[0] - timedelta(seconds=30)
+
+
+async def test_a_poll_that_found_changes_always_sends_its_marker_behind_them() -> None:
+    source = ListSource([])
+    publisher = RecordingPublisher()
+    poller = _poller(source, {}, publisher)
+    poller.read_cursor = {poller.key: T0}.get
+    now = [T0 + timedelta(minutes=5)]
+    poller.clock = lambda: now[0]
+    await poller.poll_once()
+    source.records = [_record(1, now[0])]
+    now[0] += timedelta(seconds=5)
+    result = await poller.poll_once()
+    assert result.events == 1
+    *_, event, marker = publisher.on("changes")
+    assert ChangeEvent.from_bytes(event.value).source_id == "1"
+    assert CursorMarker.from_bytes(marker.value).cursor == now[0] - timedelta(seconds=30)
