@@ -44,7 +44,6 @@ class Fuzz:
 HUGE = "x" * 200_000
 
 FUZZ: tuple[Fuzz, ...] = (
-    Fuzz("number for a name", {"name": 12345}, "dead letter", "name"),
     Fuzz("list for an email", {"email": ["a@b.fr"]}, "dead letter", "email"),
     Fuzz("object for a website", {"website": {"url": "x"}}, "dead letter", "website"),
     Fuzz(
@@ -66,10 +65,11 @@ FUZZ: tuple[Fuzz, ...] = (
     Fuzz("invalid SIRET", {"legal_france": {"siret": "123 456"}}, "sync"),
     Fuzz("zero SIRET", {"legal_france": {"siret": "00000000000000"}}, "sync"),
     Fuzz("number for a phone", {"phone_number": 612345678}, "sync"),
-    Fuzz("huge website", {"website": "https://" + HUGE + ".fr"}, "either", "website"),
+    # refused by Altior (255 characters at most): the letter names Altior's field
+    Fuzz("huge website", {"website": "https://" + HUGE + ".fr"}, "either", "urls[0].value"),
 )
 
-LIVE = (FUZZ[1], FUZZ[3], FUZZ[6])
+LIVE = (FUZZ[0], FUZZ[2], FUZZ[5])
 """Corruptions of already synced companies, read by the pollers after convergence."""
 
 

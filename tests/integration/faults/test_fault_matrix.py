@@ -69,22 +69,10 @@ async def test_malformed_records_are_dead_lettered_naming_the_field(ctx: Context
     checks = result.checks
     assert (checks["letters repeated"], checks["letters without field"]) == (0, 0), detail
     bad = [n for n in result.notes if n.startswith(("missed: ", "written anyway: "))]
-    # F3: a number for a name is synced as text, no letter; F4: a refused write (the huge
-    # website) is lettered at every poll, without the field Altior named
-    f3 = sum(n.startswith("missed: number for a name") for n in bad)
-    f4_missed = sum(n.startswith("missed: huge website") for n in bad)
-    known = ("number for a name", "missed: huge website")
-    assert not [n for n in bad if not any(k in n for k in known)], detail
-    f4 = checks["refused writes re-lettered"] + checks["refused writes without field"]
-    repeats = checks["refused writes re-lettered"]
-    assert result.dead_letters == result.dead_letters_expected - f3 + repeats, detail
-    found = []
-    if bad:
-        found.append("F3: a number for a name is synced as text, not dead-lettered")
-    if f4 or f4_missed:
-        found.append("F4: a refused write is dead-lettered at every poll, naming no field")
-    if found:
-        pytest.xfail("; ".join(found) + " (docs/reliability.md)")
+    assert not bad, detail
+    assert checks["refused writes re-lettered"] == 0, detail  # F4, fixed
+    assert checks["refused writes without field"] == 0, detail
+    assert result.dead_letters == result.dead_letters_expected, detail
 
 
 async def test_ten_poll_cycles_at_rest_write_nothing(ctx: Context) -> None:
