@@ -100,7 +100,7 @@ class SellsyDesk:
         """One API call; renews the token once on 401 and waits out a 429 (shared quota)."""
         if self._token is None:
             await self._renew()
-        for attempt in range(6):
+        for attempt in range(30):  # the worker's polls share the account's quota
             response = await self.http.request(
                 method,
                 f"{self.api_url}{path}",

@@ -20,7 +20,7 @@ from tests.support.stack import PARTITIONS, Tenant, sync_stack, wait_for
 
 pytestmark = pytest.mark.integration
 
-RECORDS = 200
+RECORDS = 300
 
 
 async def _third_parties(tenant: Tenant) -> list[str]:
@@ -48,7 +48,7 @@ async def test_a_big_init_of_one_tenant_does_not_hold_back_another_tenants_live_
         )
         assert acme.altior_sandbox is not None
         await acme.altior_sandbox.set_faults(
-            acme.altior_key, latency_ms=300, path_prefix="/third-parties"
+            acme.altior_key, latency_ms=400, path_prefix="/third-parties"
         )
         await stack.start_worker()
 
