@@ -110,12 +110,24 @@ def install_sync(
             *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
 
-    lanes: dict[str, TenantLanes] = {}
+    live_lanes = TenantLanes(router.on_message)
+
+    async def after_live(key: bytes | None, value: bytes | None) -> None:
+        """A bulk message waits until its tenant has no live change pending: a tenant's
+        live changes (its users' edits, the echoes of its init's writes) come first,
+        so its live lane never fills up and holds the live agent back."""
+        await live_lanes.idle(key)
+        await router.on_message(key, value)
+
+    lanes: dict[str, TenantLanes] = {
+        "live": live_lanes,
+        "bulk": TenantLanes(after_live),
+    }
 
     def lane(name: str) -> Callable[[Any], Any]:
         async def sync(stream: Any) -> None:
             manual = stream.noack()  # acked by the tenant's lane once handled
-            tenants = lanes[name] = TenantLanes(router.on_message)
+            tenants = lanes[name]
             try:
                 async for event in manual.events():
                     await tenants.submit(

@@ -48,6 +48,8 @@ class TenantLanes:
         self._depth = depth
         self._queues: dict[bytes | None, asyncio.Queue[Work]] = {}
         self._tasks: dict[bytes | None, asyncio.Task[None]] = {}
+        self._unfinished: dict[bytes | None, int] = {}
+        self._idle: dict[bytes | None, asyncio.Event] = {}
 
     async def submit(self, work: Work) -> None:
         """Queue ``work`` in its tenant's lane; waits only when that lane is full."""
@@ -57,7 +59,20 @@ class TenantLanes:
             self._tasks[work.key] = asyncio.create_task(
                 self._run(queue), name=f"lane-{(work.key or b'').decode(errors='replace')}"
             )
+        self._unfinished[work.key] = self._unfinished.get(work.key, 0) + 1
+        self._idle_event(work.key).clear()
         await queue.put(work)
+
+    def _idle_event(self, key: bytes | None) -> asyncio.Event:
+        event = self._idle.get(key)
+        if event is None:
+            event = self._idle[key] = asyncio.Event()
+            event.set()
+        return event
+
+    async def idle(self, key: bytes | None) -> None:
+        """Return once ``key``'s lane has nothing queued nor in hand."""
+        await self._idle_event(key).wait()
 
     async def _run(self, queue: asyncio.Queue[Work]) -> None:
         while True:
@@ -69,6 +84,9 @@ class TenantLanes:
                 log.exception("lane of %r: message not handled", work.key)
             finally:
                 queue.task_done()
+                self._unfinished[work.key] -= 1
+                if self._unfinished[work.key] == 0:
+                    self._idle_event(work.key).set()
                 try:
                     await work.done()
                 except Exception:  # an ack that fails: the message comes again later
@@ -92,3 +110,7 @@ class TenantLanes:
                 await task
         self._tasks.clear()
         self._queues.clear()
+        self._unfinished.clear()
+        for event in self._idle.values():
+            event.set()  # nothing pending any more: whoever waits for a lane goes on
+        self._idle.clear()

@@ -85,3 +85,25 @@ async def test_a_full_lane_makes_the_agent_wait_and_closing_stops_every_lane() -
     await lanes.submit(rec.work(b"acme", b"a5"))
     await lanes.close()  # a5 never handled nor acked: redelivered after the restart
     assert b"a5" not in rec.acked
+
+
+async def test_idle_waits_until_a_tenants_lane_has_nothing_queued_nor_in_hand() -> None:
+    """What the bulk agent waits for: the tenant's live changes first."""
+    rec = Recorder()
+    rec.gates[b"acme"] = asyncio.Event()
+    lanes = TenantLanes(rec.handle)
+    await lanes.idle(b"acme")  # a lane never used is idle
+    for value in (b"a1", b"a2"):
+        await lanes.submit(rec.work(b"acme", value))
+    waiting = asyncio.create_task(lanes.idle(b"acme"))
+    await _settle()
+    assert not waiting.done()
+    await lanes.idle(b"beta")  # another tenant's lane is
+    rec.gates[b"acme"].set()
+    await waiting
+    assert [v for _, v in rec.handled] == [b"a1", b"a2"]
+    rec.gates[b"acme"].clear()
+    await lanes.submit(rec.work(b"acme", b"a3"))
+    waiting = asyncio.create_task(lanes.idle(b"acme"))
+    await lanes.close()  # stopping releases whoever waits
+    await waiting
