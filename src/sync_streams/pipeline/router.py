@@ -17,6 +17,8 @@ import logging
 from collections import defaultdict
 from typing import Protocol
 
+from faust.exceptions import PartitionsMismatch
+
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import ApiError, MalformedRecordError, RejectedError, SyncStreamsError
 from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
@@ -26,6 +28,10 @@ from sync_streams.pipeline.tables import SyncTables
 from sync_streams.pollers.cursor import CursorMarker, is_marker
 
 log = logging.getLogger(__name__)
+
+
+METADATA_TRIES = 5
+METADATA_PAUSE = 1.0  # seconds
 
 
 class InternalError(SyncStreamsError):
@@ -71,7 +77,7 @@ class ChangeRouter:
             return
         try:
             async with self._tenant_locks[tenant]:
-                await self._route(tenant, value)
+                await self._route_once_metadata_known(tenant, value)
         except Exception as exc:  # the stream must go on; nothing is lost
             log.exception("unexpected error handling a message of tenant %s", tenant)
             await self.dead_letters.send(
@@ -80,6 +86,24 @@ class ChangeRouter:
                 stage="internal",
                 original=value,
             )
+
+    async def _route_once_metadata_known(self, tenant: str | None, value: bytes) -> None:
+        """Route; retry while Faust cannot yet tell a changelog's partition count.
+
+        Just after a worker starts, the consumer's metadata may list a table's changelog
+        topic with 0 partitions, and Faust refuses the table write (``PartitionsMismatch``).
+        It passes within seconds; handling the message again is safe (the rules make a
+        redelivery harmless), dead-lettering it was not needed.
+        """
+        for attempt in range(1, METADATA_TRIES + 1):
+            try:
+                await self._route(tenant, value)
+                return
+            except PartitionsMismatch:
+                if attempt == METADATA_TRIES:
+                    raise
+                log.warning("table metadata not known yet; handling the message again")
+                await asyncio.sleep(METADATA_PAUSE)
 
     async def _route(self, tenant: str | None, value: bytes) -> None:
         try:

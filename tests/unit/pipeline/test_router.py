@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
 from sync_streams.domain.events import ChangeEvent, DeadLetter
 from sync_streams.errors import RejectedError
 from sync_streams.observability.metrics import WorkerMetrics
@@ -160,3 +162,26 @@ async def test_one_message_per_tenant_at_a_time_while_other_tenants_go_on() -> N
     handler.gates["acme-prod"].set()
     await asyncio.gather(bulk, live_same)
     assert handler.log[2:] == ["end beta-prod", "end acme-prod", "start acme-prod", "end acme-prod"]
+
+
+async def test_a_table_write_refused_for_unknown_metadata_is_tried_again_not_dead_lettered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Just after a start Faust may not know a changelog's partitions yet (fault matrix F5)."""
+    from faust.exceptions import PartitionsMismatch
+
+    from sync_streams.pipeline import router as router_module
+
+    monkeypatch.setattr(router_module, "METADATA_PAUSE", 0.0)
+
+    class Flaky(Handler):
+        async def handle(self, event: ChangeEvent) -> None:
+            self.seen.append(event)
+            if len(self.seen) == 1:
+                raise PartitionsMismatch("changelog has 0 partitions")
+
+    handler = Flaky()
+    router, _, publisher = _router(handler)
+    await router.on_message(b"acme-prod", _event().to_bytes())
+    assert len(handler.seen) == 2
+    assert publisher.sent == []
