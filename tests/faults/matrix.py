@@ -17,6 +17,7 @@ from tests.faults.scenarios import (
     isolation,
     malformed,
     quiescence,
+    rebalance,
     secrets,
 )
 
@@ -39,7 +40,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("isolation", isolation.NAME, isolation.run),
     Scenario("quiescence", quiescence.NAME, quiescence.run),
     Scenario("cursor", "8 cursor edges", None),
-    Scenario("rebalance", "9 rebalance", None),
+    Scenario("rebalance", rebalance.NAME, rebalance.run),
     Scenario("archive", "10 archive and delete", None),
     Scenario("secrets", secrets.NAME, secrets.run),
 )
