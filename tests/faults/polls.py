@@ -5,6 +5,11 @@ worker made a call; time can.  A poller starts its polls at a fixed rate, so two
 one tenant's entity much closer than the interval mean two pollers; a gap much longer
 than it means none.  Only the first page of a poller's listing counts as a poll (later
 pages of the same poll follow at once).
+
+Sellsy companies are left out: the writers look a company up by its marker
+(``POST /companies/search`` with a ``reference`` filter) before creating it, and Sellsy's
+call log keeps no body to tell that lookup from a poll.  A tenant's pollers all follow its
+partition together, so its other four entities say who polls it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from urllib.parse import parse_qs
 from sync_streams.kafka.partitioning import partition_of
 
 SELLSY_LISTINGS = {
-    "/companies/search": "company",
     "/individuals/search": "individual",
     "/contacts/search": "contact",
 }
@@ -44,7 +48,8 @@ def _moment(text: str) -> datetime:
 
 
 def sellsy_polls(calls: Iterable[Mapping[str, Any]]) -> dict[str, list[datetime]]:
-    """Entity -> start of each poll, from Sellsy's log (first pages of the searches)."""
+    """Entity -> start of each poll, from Sellsy's log (first pages of the individual and
+    contact searches; see the module's docstring for companies)."""
     polls: dict[str, list[datetime]] = {}
     for call in calls:
         if call["method"] != "POST" or "offset" in parse_qs(str(call.get("query") or "")):

@@ -32,7 +32,8 @@ def test_spread_tenants_puts_one_tenant_on_each_partition() -> None:
     assert sorted(partition_of(t, 4) for t in tenants) == [0, 1, 2, 3]
 
 
-def test_sellsy_polls_are_the_first_pages_of_the_searches() -> None:
+def test_sellsy_polls_are_the_first_pages_of_the_searches_but_companies() -> None:
+    # a company search may be a writer's lookup by marker: the log cannot tell
     calls = [
         {"method": "POST", "path": "/v2/companies/search", "query": "limit=100", "at": stamp(0)},
         {"method": "POST", "path": "/v2/companies/search", "query": "offset=abc", "at": stamp(0.1)},
@@ -41,7 +42,7 @@ def test_sellsy_polls_are_the_first_pages_of_the_searches() -> None:
         {"method": "PUT", "path": "/v2/companies/4", "query": "", "at": stamp(0.4)},
         {"method": "POST", "path": "/v2/contacts/search", "query": "", "at": stamp(5)},
     ]
-    assert sellsy_polls(calls) == {"company": [at(0)], "individual": [at(0.2)], "contact": [at(5)]}
+    assert sellsy_polls(calls) == {"individual": [at(0.2)], "contact": [at(5)]}
 
 
 def test_altior_polls_are_first_pages_of_updated_since_listings() -> None:
