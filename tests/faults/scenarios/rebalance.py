@@ -100,7 +100,9 @@ async def run(ctx: Context) -> RunResult:
         await asyncio.sleep(SETTLE + 4 * POLL_SECONDS)
         stop.set()
         rounds = await edits
+        last_edit = time.monotonic()
         seconds, _ = await converge(works, started, ctx.limit)
+        after_edits = time.monotonic() - last_edit
         await asyncio.sleep(3 * POLL_SECONDS)  # redeliveries and echoes after the handovers
         end = _now()
         audits = [await w.audit() for w in works]
@@ -155,7 +157,7 @@ async def run(ctx: Context) -> RunResult:
                 f"{(joined - joining).total_seconds():.0f} s), left (SIGTERM) at "
                 f"{(leaving - origin).total_seconds():.0f} s (exited after "
                 f"{(left - leaving).total_seconds():.0f} s, status {leave_status}); "
-                f"{rounds} edit rounds",
+                f"{rounds} edit rounds; converged {after_edits:.0f} s after the last one",
                 f"worker-b polled {sorted(moved)}; worker-a stopped pollers of "
                 f"{sorted(_pollers(first)['stopped'])}",
                 f"{polls_counted} polls of {entities} counted; longest pause at the join: "
