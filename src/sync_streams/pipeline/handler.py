@@ -400,10 +400,10 @@ class SyncHandler:
             # carries the other's id (Altior's external reference), as a create would
             anchored = await source_adapter.anchor(source_after, target_after.id)
             source_written |= anchored is not source_after
-            source_after = anchored
+            source_after = _anchored(source_after, anchored)
             anchored = await target_adapter.anchor(target_after, source_after.id)
             target_written |= anchored is not target_after
-            target_after = anchored
+            target_after = _anchored(target_after, anchored)
         return {
             source_system: _sync(source_after, written=source_written, read_hash=source.hash),
             target_system: _sync(target_after, written=target_written, read_hash=current.hash),
@@ -420,6 +420,22 @@ _OUTCOME_LABEL: dict[Outcome, str] = {
     Outcome.ECHO: "echo",
     Outcome.STALE: "stale",
 }
+
+
+def _anchored(before: SideRecord, anchored: SideRecord) -> SideRecord:
+    """The record after an anchor write, as far as the sync knows it.
+
+    The anchor writes an id only, but the API answers with the whole record, which
+    may carry a user's edit made meanwhile (a worker restarting after a crash anchors
+    pairs its lost state forgot, from old snapshots).  Taken as ours, that edit would
+    be suppressed as an echo when its poller brings it; keeping the content and
+    version we synced makes it a change to sync like any other.
+    """
+    if anchored is before:
+        return before
+    return SideRecord(
+        anchored.id, anchored.entity, before.fields, before.hash, before.version, anchored.snapshot
+    )
 
 
 def _sync(record: SideRecord, *, written: bool, read_hash: str | None = None) -> SideSync:

@@ -299,3 +299,27 @@ async def test_a_refused_version_is_not_tried_again_at_every_poll_but_a_requeue_
     w.sellsy.edit("1", name="Dupré-Martin")
     await w.handler.handle(w.sellsy.event("1"))  # a new version goes through as usual
     assert list(w.altior.records.values()) == [{"name": "Dupré-Martin"}]
+
+
+async def test_a_users_edit_answered_by_our_anchor_write_is_synced_not_taken_for_an_echo() -> None:
+    """A restarted worker anchors a pair whose state was lost, from an old snapshot; the
+    API's answer carries the rename a user made meanwhile (fault matrix, worker crash)."""
+    w = World()
+    await w.handler.handle(w.altior.edit("7", name="Dupré v1"))
+    [sellsy_id] = w.sellsy.records
+    w.tables = SyncTables.in_memory()  # the crash lost the state, not the records
+    w.handler.tables = w.tables
+    w.handler.parking.tables = w.tables
+    stale = w.altior.event("7")  # redelivered: the snapshot of before the rename
+    w.altior.edit("7", name="Dupré v2")  # the user renames it in Altior
+    real_anchor = w.altior.anchor
+
+    async def anchor_answering_the_whole_record(record: SideRecord, other: str) -> SideRecord:
+        await real_anchor(record, other)
+        w.altior.writes += 1
+        return w.altior.record(record.id)  # as an API answers a PATCH
+
+    w.altior.anchor = anchor_answering_the_whole_record  # type: ignore[method-assign]
+    await w.handler.handle(stale)
+    await w.handler.handle(w.altior.event("7"))  # the poller brings the rename
+    assert w.sellsy.records[sellsy_id]["name"] == "Dupré v2"
