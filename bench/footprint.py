@@ -293,6 +293,15 @@ async def main(args: argparse.Namespace) -> None:
             recovered = await worker.wait_ready(900)
             recovered_rss = rss_mb(worker.pid)
             await worker.stop()
+            warm: float | None = None
+            if STORE == "rocksdb":  # again: now the entries are on the worker's disk
+                worker = WorkerProcess(
+                    bootstrap, tmp / "tenants", tmp / "worker", tmp / "worker.log"
+                )
+                await worker.start()
+                warm = await worker.wait_ready(900)
+                await worker.stop()
+                print(f"  restart : ready after {warm:.1f} s once they are on disk", flush=True)
             print(
                 f"  restart : ready after {plain:.1f} s with only the tables the tenants wrote; "
                 f"{args.links:,} id-link entries produced in {produced:.0f} s; ready after "
@@ -329,8 +338,16 @@ async def main(args: argparse.Namespace) -> None:
             met=cpu < 1 if at_scale else None,
         )  # fmt: skip
         per_million = (recovered - plain) * 1_000_000 / args.links
+        if warm is not None:
+            emit_figure(
+                f"P6 recovery: {args.links:,} id-link entries after a restart (RocksDB store, "
+                "entries already on the worker's disk)",
+                f"{warm:.1f} s to ready ({warm - plain:.1f} s over a plain restart)",
+                "< 60 s for 1,000,000", cond, met=warm < 60 if args.links >= 1_000_000 else None,
+            )  # fmt: skip
         emit_figure(
-            f"P6 recovery: {args.links:,} id-link entries after a restart (memory store)",
+            f"P6 recovery: {args.links:,} id-link entries after a restart ({STORE} store, "
+            "entries read from the changelog)",
             f"{recovered:.1f} s to ready ({recovered - plain:.1f} s over a plain restart; "
             f"linear extrapolation to 1,000,000: ~{per_million + plain:.0f} s)",
             "< 60 s for 1,000,000", cond, met=per_million + plain < 60,
@@ -339,6 +356,10 @@ async def main(args: argparse.Namespace) -> None:
         if worker is not None:
             await worker.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+STORE = os.environ.get("SYNC_STREAMS_TABLE_STORE", "memory")
+"""The workers' table store (``SYNC_STREAMS_TABLE_STORE=rocksdb`` measures RocksDB)."""
 
 
 def parse_args() -> argparse.Namespace:
