@@ -247,7 +247,7 @@ async def main(args: argparse.Namespace) -> None:
                 f"  set-up  : {args.tenants} tenants ({args.companies} companies each, synced by "
                 f"their first-start init), poll interval {args.poll} s, created in "
                 f"{time.monotonic() - set_up:.0f} s; sandboxes in their own processes; worker = "
-                f"`sync-streams worker` child process, memory table store",
+                f"`sync-streams worker` child process, {STORE} table store",
                 flush=True,
             )
             worker = WorkerProcess(bootstrap, tmp / "tenants", tmp / "worker", tmp / "worker.log")
