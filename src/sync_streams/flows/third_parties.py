@@ -11,13 +11,13 @@ Idempotent creates (a redelivered event must find what it created):
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sync_streams.altior.writes import ThirdPartyCreate, ThirdPartyUpdate
 from sync_streams.domain.events import ChangeEvent
-from sync_streams.errors import NotFoundError, RetriableError
+from sync_streams.errors import NotFoundError
 from sync_streams.flows.records import AdapterBase, side_record, snapshot_of, unique_create
+from sync_streams.http.retry import RetryPolicy, call_with_retries
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -45,13 +45,10 @@ def altior_marker(altior_id: str | int) -> str:
     return f"ALTIOR-{altior_id}"
 
 
-CREATE_TRIES = 3
-"""Attempts at a Sellsy company create that fails without an answer."""
-
-
 class SellsyThirdParties(AdapterBase):
     system = "sellsy"
-    create_retry_pause = 1.0  # seconds, times the attempt number
+    create_retry = RetryPolicy(attempts=3, base_delay=1.0)
+    """A Sellsy company create that fails without an answer: 1 s, then 2 s, apart."""
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
         return record  # Altior keeps the link (its external reference)
@@ -115,21 +112,22 @@ class SellsyThirdParties(AdapterBase):
     async def _create_company(self, body: CompanyCreate, marker: str) -> Any:
         """Sellsy's client does not resend a create whose answer was lost (a 5xx, a
         dropped connection): it may have been made.  The company carries our marker, so
-        look for it before trying again; a bounded number of times, then give up (the
-        event is dead-lettered for a requeue)."""
-        for attempt in range(1, CREATE_TRIES + 1):
-            try:
-                return await self.sellsy.create_company(body)
-            except RetriableError:
-                if attempt == CREATE_TRIES:
-                    raise
-            await asyncio.sleep(self.create_retry_pause * attempt)
-            found = await self.sellsy.find_companies(
-                references=[marker], custom_field_ids=self._flag_ids("company")
-            )
-            if found:
-                return found[0]
-        raise AssertionError("unreachable")  # pragma: no cover
+        each retry looks for it before creating again; bounded by ``create_retry``, then
+        the event is dead-lettered for a requeue."""
+        first = True
+
+        async def attempt() -> Any:
+            nonlocal first
+            if not first:
+                found = await self.sellsy.find_companies(
+                    references=[marker], custom_field_ids=self._flag_ids("company")
+                )
+                if found:
+                    return found[0]
+            first = False
+            return await self.sellsy.create_company(body)
+
+        return await call_with_retries(attempt, self.create_retry)
 
     async def update(
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent

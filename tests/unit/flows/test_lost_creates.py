@@ -9,6 +9,7 @@ import pytest
 from sync_streams.altior.writes import ThirdPartyCreate
 from sync_streams.errors import ApiUnavailableError
 from sync_streams.flows.third_parties import SellsyThirdParties
+from sync_streams.http.retry import RetryPolicy
 from sync_streams.pipeline.state import link_key
 from tests.unit.flows.conftest import TENANT, MakeWorld
 
@@ -24,7 +25,7 @@ async def _altior_company(w: Any, name: str) -> dict[str, Any]:
 async def test_a_create_that_fails_without_an_answer_is_looked_up_then_retried(
     make_world: MakeWorld, monkeypatch: pytest.MonkeyPatch, made_before_failing: bool
 ) -> None:
-    monkeypatch.setattr(SellsyThirdParties, "create_retry_pause", 0.0)
+    monkeypatch.setattr(SellsyThirdParties, "create_retry", RetryPolicy(attempts=3, base_delay=0))
     w = await make_world()
     record = await _altior_company(w, "Dupré Frères")
     real_create = w.sellsy.create_company
