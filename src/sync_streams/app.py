@@ -131,6 +131,7 @@ def create_worker(
         sources_for=sources_for,
         is_ready=lambda: is_ready(app),
         poll_interval=poll_interval,
+        reconcile_interval=settings.reconcile_interval_seconds,
     )
     return app, runtime
 

@@ -191,7 +191,9 @@ def _tenant_lines(status: TenantStatus, problems: list[str]) -> list[str]:
     lines.append(
         f"  since start: dead letters {dead}{f' ({by_stage})' if by_stage else ''}, "
         f"conflicts {sum(status.conflicts.values())}, "
-        f"ambiguous SIRETs {status.siret_ambiguous}, SIRET matches {status.siret_matched}"
+        f"ambiguous SIRETs {status.siret_ambiguous}, SIRET matches {status.siret_matched}, "
+        f"deleted twins {sum(status.deleted_twins.values())}, "
+        f"recovered by reconciliation {status.reconcile_recovered}"
     )
     lines += [f"  warning: {w}" for w in status.warnings]
     lines += [f"  configuration not applied: {p}" for p in status.configuration_problems]

@@ -115,6 +115,13 @@ class ServiceSettings(BaseSettings):
         description="where a worker keeps its tables: memory (rebuilt from the changelogs at "
         "each start) or rocksdb (on disk under data_dir; needs the rocksdb extra)",
     )
+    reconcile_interval_seconds: float = Field(
+        21600.0,
+        ge=0,
+        description="seconds between two reconciliation passes of each tenant's sources "
+        "(a full listing, re-checked by dedupe, that catches changes the polls missed); "
+        "0 runs none",
+    )
 
     @field_validator("allowed_api_hosts")
     @classmethod

@@ -48,7 +48,7 @@ __all__ = [
     "other_system",
 ]
 
-Origin = Literal["poll", "init", "replay", "requeue"]
+Origin = Literal["poll", "init", "replay", "requeue", "reconcile"]
 
 KNOWN_ENTITIES: Final = frozenset(
     {

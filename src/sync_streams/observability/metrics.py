@@ -31,6 +31,8 @@ OUTCOMES = (
     "disabled",
     "waiting",
     "held",
+    "twin_deleted",
+    "archived",
     "failed",
     "dead_lettered",
 )
@@ -155,6 +157,25 @@ class WorkerMetrics:
             ["tenant"],
             registry=r,
         )
+        self.deleted_twins = Counter(
+            "sync_streams_deleted_twins_total",
+            "Synced records found hard-deleted on one side (system): the delete is not"
+            " propagated, the pair is no longer synced and waits for an operator",
+            ["tenant", "system", "entity"],
+            registry=r,
+        )
+        self.reconcile_passes = Counter(
+            "sync_streams_reconcile_passes_total",
+            "Completed reconciliation passes (a full listing re-checked by dedupe)",
+            ["tenant", "system", "entity"],
+            registry=r,
+        )
+        self.reconcile_recovered = Counter(
+            "sync_streams_reconcile_recovered_total",
+            "Changes the polls missed and a reconciliation pass synced",
+            ["tenant"],
+            registry=r,
+        )
         self.tenant_state = Gauge(
             "sync_streams_tenant_flow_state",
             "1 for the current state of each tenant flow (running, paused, disabled)",
@@ -208,6 +229,7 @@ class WorkerMetrics:
         for stage in KNOWN_STAGES:
             self.dead_letters.labels(tenant, stage)
         self.siret_ambiguous.labels(tenant)
+        self.reconcile_recovered.labels(tenant)
         for move in MOVE_OUTCOMES:
             self.deal_moves.labels(tenant, move)
 

@@ -99,6 +99,11 @@ class TenantStatus(_Model):
     """Stage -> dead letters since the worker started."""
     siret_ambiguous: int = 0
     siret_matched: int = 0
+    deleted_twins: dict[str, int] = Field(default_factory=dict)
+    """System -> synced records found hard-deleted there since the worker started:
+    their twins are no longer synced (docs/sync-rules.md, "Deletes")."""
+    reconcile_recovered: int = 0
+    """Changes the polls missed and a reconciliation pass synced (since start)."""
     configuration_problems: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
@@ -112,6 +117,11 @@ class TenantStatus(_Model):
                 found.append(f"{flow.flow} disabled: {flow.reason or 'see the worker log'}")
             elif flow.state not in FINE_STATES and flow.flow in FLOWS:
                 found.append(f"{flow.flow} {flow.state}")
+        for system, count in sorted(self.deleted_twins.items()):
+            found.append(
+                f"{count} synced record(s) deleted in {system}: their twins are no longer"
+                " synced (archive instead of deleting; see docs/sync-rules.md)"
+            )
         return found
 
 
@@ -187,6 +197,8 @@ def _tenant_status(
         },
         siret_ambiguous=int(samples.total("sync_streams_siret_ambiguous_total", tenant)),
         siret_matched=int(samples.total("sync_streams_siret_matched_total", tenant)),
+        deleted_twins=_by_label(samples.of("sync_streams_deleted_twins_total", tenant), "system"),
+        reconcile_recovered=int(samples.total("sync_streams_reconcile_recovered_total", tenant)),
     )
     if runtime is None:
         return status
@@ -288,9 +300,20 @@ def _merge_tenant(views: list[tuple[str, TenantStatus]]) -> TenantStatus:
         _add(merged.dead_letters, other.dead_letters)
         merged.siret_ambiguous += other.siret_ambiguous
         merged.siret_matched += other.siret_matched
+        _add(merged.deleted_twins, other.deleted_twins)
+        merged.reconcile_recovered += other.reconcile_recovered
         _merge_pollers(merged, other.pollers)
         _merge_flows(merged, other.flows)
     return merged
+
+
+def _by_label(samples: list[tuple[dict[str, str], float]], label: str) -> dict[str, int]:
+    """Non-zero counts summed by one label's value."""
+    counts: dict[str, int] = {}
+    for labels, value in samples:
+        if value:
+            counts[labels[label]] = counts.get(labels[label], 0) + int(value)
+    return counts
 
 
 def _add(into: dict[str, int], counts: Mapping[str, int]) -> None:

@@ -40,6 +40,7 @@ from sync_streams.pipeline.tables import SyncTables, declare_faust_tables
 from sync_streams.pollers.bootstrap import Bootstrapper
 from sync_streams.pollers.cursor import cursor_key
 from sync_streams.pollers.poller import BadRecord, ChangeSource, Poller
+from sync_streams.pollers.reconcile import Reconciler
 from sync_streams.pollers.scheduler import PollerScheduler, PollerSpec, owned_tenants
 from sync_streams.runtime.registry import TenantRegistry
 from sync_streams.runtime.tenant import FlowName, TenantRuntime
@@ -85,10 +86,13 @@ def install_sync(
     reconcile_every: float = 1.0,
     poll_interval: float | None = None,
     lookback: timedelta = DEFAULT_LOOKBACK,
+    reconcile_interval: float = 0.0,
 ) -> SyncComponents:
     """Declare the tables, the sync agent and the poller timer on ``app``.
 
     ``poll_interval`` overrides every tenant's interval (tests and benchmarks only).
+    ``reconcile_interval``: seconds between two reconciliation passes of each
+    source (``pollers.reconcile``); 0 runs none.
     """
     tables = declare_faust_tables(app, partitions)
     publisher = FaustPublisher(app, partitions)
@@ -160,7 +164,7 @@ def install_sync(
 
     faust_app.timer(5.0, name="lane-depths")(lane_depths)
 
-    pollers: dict[tuple[int, str, str, str], PollerSpec] = {}
+    pollers: dict[tuple[int, str, str, str, str], PollerSpec] = {}
 
     async def initial_load(runtime: TenantRuntime) -> object:
         async def on_bad(bad: BadRecord) -> None:
@@ -204,7 +208,7 @@ def install_sync(
             if not may_poll:
                 continue
             for source in sources:
-                key = (registry.version, runtime.tenant, source.system, source.entity)
+                key = (registry.version, runtime.tenant, source.system, source.entity, "poll")
                 entity_start = start_from
                 if has_cursors and stored[(source.system, source.entity)] is None:
                     # a crash right after the initial load: this entity's first cursor
@@ -227,7 +231,28 @@ def install_sync(
                         interval=poll_interval or float(runtime.config.poll_interval_seconds),
                     )
                 specs.append(pollers[key])
+                if reconcile_interval > 0:
+                    specs.append(reconciler(key, runtime, source))
         return specs
+
+    def reconciler(
+        poll_key: tuple[int, str, str, str, str], runtime: TenantRuntime, source: ChangeSource
+    ) -> PollerSpec:
+        key = (*poll_key[:4], "reconcile")
+        if key not in pollers:
+            pollers[key] = PollerSpec(
+                Reconciler(
+                    tenant=runtime.tenant,
+                    source=source,
+                    publisher=publisher,
+                    topic=topology.name("changes.bulk"),
+                    dead_letters=dead_letters,
+                    metrics=metrics,
+                ),
+                interval=reconcile_interval,
+                role="reconcile",
+            )
+        return pollers[key]
 
     scheduler = PollerScheduler(desired)
 

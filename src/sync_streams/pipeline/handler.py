@@ -36,6 +36,7 @@ from sync_streams.pipeline.state import (
     RecordState,
     SideState,
     SideSync,
+    mark_deleted,
     new_state,
     record_seen,
     record_sync,
@@ -99,6 +100,19 @@ class StageFailure(MalformedRecordError):
     def __init__(self, reason: str, *, stage: str, field: str | None = None) -> None:
         super().__init__(reason, field=field)
         self.stage = stage
+
+
+class TwinDeleted(Exception):
+    """A linked record's API answered 404: it was hard-deleted on ``system``."""
+
+    def __init__(self, system: System, record_id: str) -> None:
+        super().__init__(f"{system} record {record_id} no longer exists")
+        self.system = system
+        self.record_id = record_id
+
+
+POLLED_ORIGINS = frozenset({"poll", "reconcile"})
+"""Origins whose events are re-reads of a source (a refused version is not retried)."""
 
 
 class TenantLookup(Protocol):
@@ -254,7 +268,18 @@ class SyncHandler:
                 self._count(event, "held")
                 return []
             state = state.model_copy(update={"held": None})  # an init found it unambiguous
-        if state is not None and state.refused == event.content_hash and event.origin == "poll":
+        if state is not None and state.deleted is not None:
+            if state.deleted != source_system:
+                self.tables.save_state(record_seen(state, event))
+                self._count(event, "twin_deleted")  # reported, never re-created
+                return []
+            # the record listed again after a 404: it exists, the pair syncs again
+            state = state.model_copy(update={"deleted": None, "deleted_at": None})
+        if (
+            state is not None
+            and state.refused == event.content_hash
+            and event.origin in POLLED_ORIGINS
+        ):
             self._count(event, "duplicate")  # this version was refused and dead-lettered
             return []
         decision = decide(event, state)
@@ -282,8 +307,17 @@ class SyncHandler:
             self.tables.save_state(record_seen(base, event))
             self._count(event, "filtered")
             return []
+        if source.fields.get("archived") is True and base.side(target_system).id is None:
+            # nothing to keep in step: an archived record gets no new twin (it does
+            # once un-archived, which is a change like any other)
+            self.tables.save_state(record_seen(base, event))
+            self._count(event, "archived")
+            return []
         try:
             sides, conflict = await self._write(base, event, source, source_adapter, target_adapter)
+        except TwinDeleted as exc:
+            self._report_deleted(base, event, exc)
+            return []
         except MissingDependency as exc:
             if await self._bring_along(exc):  # its dependency is synced now: once more
                 return await self._handle(runtime, kind, event, required=required)
@@ -296,11 +330,37 @@ class SyncHandler:
         new = record_sync(base, event, sides, self.clock())
         self.tables.save_state(new)
         self._count(event, "applied")
+        if event.origin == "reconcile":
+            self.metrics.reconcile_recovered.labels(event.tenant).inc()
+            log.warning(
+                "tenant=%s reconciliation synced %s %s %s, a change the polls missed",
+                event.tenant,
+                event.system,
+                event.entity,
+                event.source_id,
+            )
         if event.source_updated_at is not None and event.origin == "poll":
             lag = (self.clock() - event.source_updated_at).total_seconds()
             self.metrics.observe_lag(event.tenant, direction, max(lag, 0.0), entity=event.entity)
         link = new.link()
         return list(link.table_keys()) if link is not None else []
+
+    def _report_deleted(self, state: RecordState, event: ChangeEvent, exc: TwinDeleted) -> None:
+        """Mark the pair: a hard delete is reported, never propagated nor undone."""
+        marked = mark_deleted(record_seen(state, event), exc.system, self.clock())
+        self.tables.save_state(marked)
+        entity = marked.side(exc.system).entity or marked.entity
+        self.metrics.deleted_twins.labels(event.tenant, exc.system, entity).inc()
+        self._count(event, "twin_deleted")
+        log.warning(
+            "tenant=%s %s %s %s was deleted: its twin %s %s is no longer synced",
+            event.tenant,
+            exc.system,
+            entity,
+            exc.record_id,
+            event.system,
+            event.source_id,
+        )
 
     async def _bring_along(self, exc: MissingDependency) -> bool:
         """Sync the record ``exc`` waits for when it came with it; True once it is linked."""
@@ -364,6 +424,8 @@ class SyncHandler:
         found: SideRecord | Created | None = None
         if known.id is not None:
             found = await target_adapter.read(known.id, known.entity or state.entity)
+            if found is None:
+                raise TwinDeleted(target_system, known.id)
         if found is None:
             found = await self._create(source, event, target_adapter, state.entity)
         if isinstance(found, Created):
@@ -392,7 +454,9 @@ class SyncHandler:
             target_written = True
         source_after, source_written = source, False
         if changes := resolution.changes_for(source_system):
-            fresh = await source_adapter.read(source.id, source.entity) or source
+            fresh = await source_adapter.read(source.id, source.entity)
+            if fresh is None:
+                raise TwinDeleted(source_system, source.id)
             source_after = await source_adapter.update(fresh, changes, event)
             source_written = True
         if state.synced_at is None:

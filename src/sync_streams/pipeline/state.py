@@ -162,6 +162,11 @@ class RecordState(_Value):
     refused: str | None = None
     """Content hash of the version the target API refused (dead-lettered): the pollers'
     re-reads of that same version are dropped, a requeue or a replay is handled."""
+    deleted: System | None = None
+    """The side whose record was found hard-deleted.  A delete is never propagated:
+    the survivor stays as it is, its changes are no longer synced (nor is the
+    deleted record re-created), and the pair is reported until an operator acts."""
+    deleted_at: UtcDatetime | None = None
 
     def side(self, system: System) -> SideState:
         return self.sellsy if system == "sellsy" else self.altior
@@ -196,6 +201,11 @@ class RecordState(_Value):
     @classmethod
     def from_bytes(cls, data: bytes | str) -> RecordState:
         return cls.model_validate_json(data)
+
+
+def mark_deleted(state: RecordState, system: System, when: datetime) -> RecordState:
+    """``system``'s record of the pair no longer exists (its API answered 404)."""
+    return state.model_copy(update={"deleted": system, "deleted_at": when})
 
 
 def new_state(event: ChangeEvent, entity: str | None = None) -> RecordState:

@@ -15,26 +15,38 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sync_streams.kafka.partitioning import partition_of
-from sync_streams.pollers.poller import Poller
+from sync_streams.pollers.poller import ChangeSource
 
 log = logging.getLogger(__name__)
 
-PollerKey = tuple[str, str, str]
-"""(tenant, system, entity)"""
+PollerKey = tuple[str, str, str, str]
+"""(tenant, system, entity, role): role ``poll`` or ``reconcile``."""
+
+
+class Periodic(Protocol):
+    """A loop over one source of one tenant: a ``Poller`` or a ``Reconciler``."""
+
+    tenant: str
+    source: ChangeSource
+
+    async def run(self, interval: float) -> None: ...
 
 
 @dataclass(frozen=True)
 class PollerSpec:
-    """A poller that should run, and how often."""
+    """A poller (or reconciler) that should run, and how often."""
 
-    poller: Poller
+    poller: Periodic
     interval: float
+    role: str = "poll"
 
     @property
     def key(self) -> PollerKey:
-        return (self.poller.tenant, self.poller.source.system, self.poller.source.entity)
+        source = self.poller.source
+        return (self.poller.tenant, source.system, source.entity, self.role)
 
 
 def owned_tenants(tenants: Iterable[str], owned_partitions: set[int], partitions: int) -> set[str]:
@@ -64,7 +76,7 @@ class PollerScheduler:
                 self._tasks[key] = asyncio.create_task(
                     spec.poller.run(spec.interval), name=f"poller:{'/'.join(key)}"
                 )
-                log.info("poller started tenant=%s %s/%s every %ss", *key, spec.interval)
+                log.info("%s started tenant=%s %s/%s every %ss", key[3], *key[:3], spec.interval)
 
     async def _stop(self, key: PollerKey) -> None:
         task = self._tasks.pop(key)
@@ -73,7 +85,7 @@ class PollerScheduler:
         # a stopped poller's own errors were logged by its loop
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        log.info("poller stopped tenant=%s %s/%s", *key)
+        log.info("%s stopped tenant=%s %s/%s", key[3], *key[:3])
 
     async def stop_all(self) -> None:
         for key in list(self._tasks):

@@ -144,7 +144,8 @@ def test_bad_value_names_the_source_it_came_from(
             "(partitions of the change topics (max parallel workers))",
             f"{settings_file}: web_prot: unknown key (did you mean 'web_port'?); expected one "
             "of: broker, app_id, web_host, web_port, data_dir, tenants_dir, allowed_api_hosts, "
-            "allow_plain_http, log_level, topic_partitions, table_store",
+            "allow_plain_http, log_level, topic_partitions, table_store, "
+            "reconcile_interval_seconds",
             "environment SYNC_STREAMS_LOG_LEVEL: log_level: expected 'DEBUG', 'INFO', "
             "'WARNING', 'ERROR' or 'CRITICAL'",
         ]
