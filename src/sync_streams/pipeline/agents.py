@@ -193,6 +193,7 @@ def install_sync(
         specs: list[PollerSpec] = []
         for tenant in bootstrapped_elsewhere(mine):
             bootstrap.forget(tenant)
+            handler.rosters.forget(tenant)
         for runtime in registry:
             if runtime.tenant not in mine or runtime.paused or not runtime.ready:
                 continue
@@ -248,6 +249,7 @@ def install_sync(
                     topic=topology.name("changes.bulk"),
                     dead_letters=dead_letters,
                     metrics=metrics,
+                    rosters=handler.rosters,
                 ),
                 interval=reconcile_interval,
                 role="reconcile",

@@ -25,6 +25,7 @@ from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.observability.metrics import WorkerMetrics, direction_of
 from sync_streams.pipeline.mapping import align
 from sync_streams.pipeline.parking import ParkingLot
+from sync_streams.pipeline.rosters import Rosters
 from sync_streams.pipeline.rules import Outcome, SideView, decide, resolve_conflict
 from sync_streams.pipeline.sides import (
     CounterpartExists,
@@ -145,6 +146,8 @@ class SyncHandler:
         self.clock = clock
         self.ready_wait = ready_wait
         self.parking = ParkingLot(tables)
+        self.rosters = Rosters()
+        """Filled by the reconciliation passes of this worker's tenants."""
         self._gave_up: set[str] = set()
 
     def propose_link(self, proposal: LinkProposal) -> bool:
@@ -286,6 +289,8 @@ class SyncHandler:
         if not decision.proceed and not (required and decision.outcome is Outcome.DUPLICATE):
             if state is not None:
                 self.tables.save_state(record_seen(state, event))
+                if event.origin == "reconcile" and not isinstance(kind, ActionSync):
+                    await self._audit_twin(runtime, kind, event, state)
             self._count(event, _OUTCOME_LABEL.get(decision.outcome, decision.outcome.value))
             return []
         if isinstance(kind, ActionSync):
@@ -345,13 +350,31 @@ class SyncHandler:
         link = new.link()
         return list(link.table_keys()) if link is not None else []
 
-    def _report_deleted(self, state: RecordState, event: ChangeEvent, exc: TwinDeleted) -> None:
+    async def _audit_twin(
+        self, runtime: TenantRuntime, kind: KindSync, event: ChangeEvent, state: RecordState
+    ) -> None:
+        """An unchanged survivor brought by a reconciliation pass: is its twin still
+        there?  Read only when the twin's side last pass did not list it."""
+        twin_system = other_system(event.system)
+        twin = state.side(twin_system)
+        if twin.id is None or state.deleted is not None:
+            return
+        entity = twin.entity or state.entity
+        if not self.rosters.missing(event.tenant, twin_system, entity, twin.id, state.synced_at):
+            return
+        if await kind.adapters(runtime)[twin_system].read(twin.id, entity) is None:
+            self._report_deleted(state, event, TwinDeleted(twin_system, twin.id), count=False)
+
+    def _report_deleted(
+        self, state: RecordState, event: ChangeEvent, exc: TwinDeleted, *, count: bool = True
+    ) -> None:
         """Mark the pair: a hard delete is reported, never propagated nor undone."""
         marked = mark_deleted(record_seen(state, event), exc.system, self.clock())
         self.tables.save_state(marked)
         entity = marked.side(exc.system).entity or marked.entity
         self.metrics.deleted_twins.labels(event.tenant, exc.system, entity).inc()
-        self._count(event, "twin_deleted")
+        if count:
+            self._count(event, "twin_deleted")
         log.warning(
             "tenant=%s %s %s %s was deleted: its twin %s %s is no longer synced",
             event.tenant,

@@ -30,6 +30,7 @@ from sync_streams.errors import SyncStreamsError
 from sync_streams.kafka.publisher import Publisher
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.deadletters import DeadLetterSink
+from sync_streams.pipeline.rosters import Rosters
 from sync_streams.pollers.cadence import first_start, phase_of
 from sync_streams.pollers.cursor import cursor_key
 from sync_streams.pollers.poller import BadRecord, ChangeSource, PollResult
@@ -54,6 +55,8 @@ class Reconciler:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     wall: Callable[[], float] = time.time
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    rosters: Rosters | None = None
+    """Where a complete pass leaves the ids it listed (deleted twins are found by them)."""
 
     @property
     def key(self) -> str:
@@ -62,9 +65,13 @@ class Reconciler:
     async def pass_once(self) -> PollResult:
         """List every record once and publish it; returns the count published."""
         result = PollResult()
+        started = self.clock()
+        listed: set[str] = set()
         acks: list[Awaitable[Any]] = []
         async for item in self.source.changed_since(None):
             if isinstance(item, BadRecord):
+                if isinstance(item.raw, dict) and item.raw.get("id") is not None:
+                    listed.add(str(item.raw["id"]))  # malformed, but it exists
                 result.bad += 1
                 await self.dead_letters.send(
                     item.error, tenant=self.tenant, stage="poll", original=item.raw
@@ -82,9 +89,13 @@ class Reconciler:
                 origin="reconcile",
             )
             acks.append(await self.publisher.send(self.topic, event.kafka_key, event.to_bytes()))
+            listed.add(item.source_id)
             result.events += 1
         for ack in acks:
             await ack
+        if self.rosters is not None:
+            system, entity = self.source.system, self.source.entity
+            self.rosters.record(self.tenant, system, entity, frozenset(listed), started)
         self.metrics.reconcile_passes.labels(
             self.tenant, self.source.system, self.source.entity
         ).inc()

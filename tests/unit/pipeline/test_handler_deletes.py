@@ -8,6 +8,8 @@ and counts what the polls had missed.
 from __future__ import annotations
 
 from sync_streams.observability.status import worker_status
+from sync_streams.pipeline.rosters import Rosters
+from sync_streams.pipeline.sides import SideRecord
 from sync_streams.pipeline.state import state_key
 from tests.unit.pipeline.test_handler import World
 
@@ -127,3 +129,51 @@ async def test_a_refused_version_is_not_retried_by_each_reconciliation_pass() ->
     w.handler.remember_refusal(event)
     await w.handler.handle(event.with_origin("reconcile"))
     assert w.altior.records == {} and w.count("duplicate") == 1
+
+
+async def test_a_reconciliation_pass_finds_a_deleted_twin_whose_survivor_never_changes() -> None:
+    w = World()
+    await w.handler.handle(w.altior.edit("7", name="Quiet Co"))
+    await w.handler.handle(w.altior.edit("8", name="Other Co"))
+    [gone, kept] = sorted(w.sellsy.records)
+    del w.sellsy.records[gone]
+    reads = 0
+    real_read = w.sellsy.read
+
+    async def counting_read(record_id: str, entity: str) -> SideRecord | None:
+        nonlocal reads
+        reads += 1
+        return await real_read(record_id, entity)
+
+    w.sellsy.read = counting_read  # type: ignore[method-assign]
+    w.handler.rosters.record("acme-prod", "sellsy", "thing", frozenset({kept}), w.clock.tick())
+
+    for altior_id in ("7", "8"):  # the Altior pass brings both survivors, unchanged
+        await w.handler.handle(w.altior.event(altior_id).with_origin("reconcile"))
+
+    assert reads == 1  # only the twin the Sellsy pass did not list is read
+    assert _deleted(w, "sellsy") == 1
+    state = w.tables.states.get(state_key("acme-prod", "altior", "thing", "7"))
+    assert state is not None and state.deleted == "sellsy"
+    await w.handler.handle(w.altior.edit("7", name="Quiet Co v2"))
+    assert w.sellsy.records.keys() == {kept}  # still not re-created
+
+
+async def test_a_roster_older_than_the_link_or_a_twin_still_there_marks_nothing() -> None:
+    w = World()
+    rosters = Rosters()
+    await w.handler.handle(w.altior.edit("7", name="New Co"))
+    [sellsy_id] = w.sellsy.records
+    state = w.tables.states.get(state_key("acme-prod", "altior", "thing", "7"))
+    assert state is not None and state.synced_at is not None
+    rosters.record("acme-prod", "sellsy", "thing", frozenset(), state.synced_at)
+    assert not rosters.missing("acme-prod", "sellsy", "thing", sellsy_id, state.synced_at)
+    rosters.record("acme-prod", "sellsy", "thing", frozenset(), w.clock.tick())
+    assert rosters.missing("acme-prod", "sellsy", "thing", sellsy_id, state.synced_at)
+    rosters.forget("acme-prod")
+    assert not rosters.missing("acme-prod", "sellsy", "thing", sellsy_id, state.synced_at)
+
+    # listed late by its API: the roster misses it, the read finds it, nothing is marked
+    w.handler.rosters.record("acme-prod", "sellsy", "thing", frozenset(), w.clock.tick())
+    await w.handler.handle(w.altior.event("7").with_origin("reconcile"))
+    assert _deleted(w, "sellsy") == 0

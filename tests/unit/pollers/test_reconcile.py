@@ -11,6 +11,7 @@ from sync_streams.domain.events import ChangeEvent, DeadLetter
 from sync_streams.errors import MalformedRecordError
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.deadletters import DeadLetterSink
+from sync_streams.pipeline.rosters import Rosters
 from sync_streams.pollers.cadence import phase_of
 from sync_streams.pollers.poller import BadRecord, PollResult
 from sync_streams.pollers.reconcile import Reconciler
@@ -117,3 +118,15 @@ async def test_a_failed_pass_is_retried_later_and_the_loop_goes_on() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert calls[1] - calls[0] == 300.0
+
+
+async def test_a_complete_pass_leaves_the_ids_it_listed_malformed_ones_included() -> None:
+    bad = BadRecord(MalformedRecordError("expected text", field="name"), {"id": 3})
+    source = ListSource([_record(1, T0), bad])
+    reconciler = _reconciler(source, RecordingPublisher())
+    reconciler.rosters = Rosters()
+    await reconciler.pass_once()
+    before = T0 - timedelta(seconds=1)
+    assert not reconciler.rosters.missing("acme-prod", "sellsy", "company", "1", before)
+    assert not reconciler.rosters.missing("acme-prod", "sellsy", "company", "3", before)
+    assert reconciler.rosters.missing("acme-prod", "sellsy", "company", "2", before)
