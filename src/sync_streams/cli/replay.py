@@ -70,7 +70,11 @@ def _replay(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(KNOWN_ENTITIES))
         print(f"warning: entity {args.entity!r} is not one in use ({known})", file=sys.stderr)
     selection = ReplaySelection(
-        tenant=args.tenant, since=since_of(args), entity=args.entity, direction=args.direction
+        tenant=args.tenant,
+        since=since_of(args),
+        entity=args.entity,
+        direction=args.direction,
+        record=args.record,
     )
     report = asyncio.run(
         replay(
@@ -101,6 +105,12 @@ def register(subparsers: Any) -> None:
         "--direction",
         choices=("import", "export"),
         help="import: Sellsy -> Altior events; export: Altior -> Sellsy events",
+    )
+    parser.add_argument(
+        "--record",
+        metavar="ID",
+        help="only this record (its id in the system the events come from; with --force, "
+        "re-creates its twin when that was deleted)",
     )
     parser.add_argument("--force", action="store_true", help="re-apply even what dedupe would drop")
     parser.add_argument("--dry-run", action="store_true", help="count, publish nothing")

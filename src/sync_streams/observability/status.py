@@ -101,7 +101,7 @@ class TenantStatus(_Model):
     siret_matched: int = 0
     deleted_twins: dict[str, int] = Field(default_factory=dict)
     """System -> synced records found hard-deleted there since the worker started:
-    their twins are no longer synced (docs/sync-rules.md, "Deletes")."""
+    their twins are no longer synced (docs/sync-rules.md, "Archiving and deleting")."""
     reconcile_recovered: int = 0
     """Changes the polls missed and a reconciliation pass synced (since start)."""
     configuration_problems: list[str] = Field(default_factory=list)

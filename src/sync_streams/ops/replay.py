@@ -50,12 +50,14 @@ Skip = Literal["other_tenant", "marker", "filtered", "unreadable"]
 
 @dataclass(frozen=True)
 class ReplaySelection:
-    """What to replay: one tenant, from a time, optionally one entity or one direction."""
+    """What to replay: one tenant, from a time, optionally one entity, one direction
+    or one record (its id in the system whose events are replayed)."""
 
     tenant: str
     since: datetime
     entity: str | None = None
     direction: Direction | None = None
+    record: str | None = None
 
     def systems(self) -> list[System]:
         if self.direction is not None:
@@ -79,6 +81,8 @@ class ReplaySelection:
         if event.tenant != self.tenant:
             return "other_tenant"  # a key/value mismatch is never replayed to this tenant
         if self.entity is not None and event.entity != self.entity:
+            return "filtered"
+        if self.record is not None and event.source_id != self.record:
             return "filtered"
         if event.system not in self.systems() or event.origin == "replay":
             return "filtered"  # the bulk topic holds both systems, and earlier replays

@@ -271,13 +271,19 @@ class SyncHandler:
                 self._count(event, "held")
                 return []
             state = state.model_copy(update={"held": None})  # an init found it unambiguous
-        if state is not None and state.deleted is not None:
-            if state.deleted != source_system:
+        if state is not None and (deleted := state.deleted) is not None:
+            if deleted == source_system:
+                # the record listed again after a 404: it exists, the pair syncs again
+                state = state.model_copy(update={"deleted": None, "deleted_at": None})
+            elif event.force:
+                # an operator's forced replay of the survivor: its twin is re-created
+                state = state.with_side(deleted, SideState()).model_copy(
+                    update={"deleted": None, "deleted_at": None, "synced_at": None}
+                )
+            else:
                 self.tables.save_state(record_seen(state, event))
                 self._count(event, "twin_deleted")  # reported, never re-created
                 return []
-            # the record listed again after a 404: it exists, the pair syncs again
-            state = state.model_copy(update={"deleted": None, "deleted_at": None})
         if (
             state is not None
             and state.refused == event.content_hash

@@ -30,6 +30,12 @@ def test_entity_filter() -> None:
     assert isinstance(selection.classify(b"acme", contact.to_bytes()), ChangeEvent)
 
 
+def test_record_filter() -> None:
+    selection = ReplaySelection("acme", T0, record="7")
+    assert selection.classify(b"acme", event("acme", "1").to_bytes()) == "filtered"
+    assert isinstance(selection.classify(b"acme", event("acme", "7").to_bytes()), ChangeEvent)
+
+
 def test_direction_picks_the_source_system() -> None:
     assert ReplaySelection("acme", T0, direction="import").systems() == ["sellsy"]
     assert ReplaySelection("acme", T0, direction="export").systems() == ["altior"]

@@ -94,7 +94,7 @@ class FakeSystem:
     async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
         self.lookups += 1
         ours = self.refs.get(source.id)
-        return self.record(ours) if ours else None
+        return self.record(ours) if ours in self.records else None
 
     async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
         for value, needed in self.needs.items():

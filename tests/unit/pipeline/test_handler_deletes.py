@@ -177,3 +177,21 @@ async def test_a_roster_older_than_the_link_or_a_twin_still_there_marks_nothing(
     w.handler.rosters.record("acme-prod", "sellsy", "thing", frozenset(), w.clock.tick())
     await w.handler.handle(w.altior.event("7").with_origin("reconcile"))
     assert _deleted(w, "sellsy") == 0
+
+
+async def test_a_forced_replay_of_the_survivor_re_creates_its_deleted_twin() -> None:
+    w = World()
+    await w.handler.handle(w.altior.edit("7", name="Dupré"))
+    [old_id] = w.sellsy.records
+    del w.sellsy.records[old_id]
+    await w.handler.handle(w.altior.edit("7", name="Dupré SA"))  # marked, not re-created
+    assert w.sellsy.records == {}
+
+    await w.handler.handle(w.altior.event("7").with_origin("replay", force=True))
+
+    [new_id] = w.sellsy.records
+    assert new_id != old_id and w.sellsy.records[new_id] == {"name": "Dupré SA"}
+    state = w.tables.states.get(state_key("acme-prod", "altior", "thing", "7"))
+    assert state is not None and state.deleted is None and state.sellsy.id == new_id
+    await w.handler.handle(w.altior.edit("7", name="Dupré SAS"))  # synced again
+    assert w.sellsy.records[new_id] == {"name": "Dupré SAS"}
