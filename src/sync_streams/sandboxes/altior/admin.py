@@ -15,6 +15,7 @@ from aiohttp import web
 from sync_streams.sandboxes.altior import entities, tenants
 from sync_streams.sandboxes.altior.documents import store_close, store_document
 from sync_streams.sandboxes.altior.inputs import json_response, path_id, read_body
+from sync_streams.sandboxes.altior.positions import normalise_stamp
 from sync_streams.sandboxes.altior.problems import ApiProblem, bad_request, not_found
 from sync_streams.sandboxes.altior.records import AFFAIRE, CONTACT, THIRD_PARTY, prepare, store_new
 from sync_streams.sandboxes.altior.reference import Reference, add_reference
@@ -139,7 +140,7 @@ async def seed_into(
         for index, item in enumerate(sections.get(section) or []):
             body = _resolve(section, index, item, ref, created["third_parties"])
             extras: dict[str, Any] = {
-                k: body.pop(k) for k in ("quotes", "orders", "close") if k in body
+                k: body.pop(k) for k in ("quotes", "orders", "close", "updated_at") if k in body
             }
             try:
                 record = await store_new(tx, tenant_id, rt, prepare(rt, body, ref, user))
@@ -158,6 +159,10 @@ async def seed_into(
                         entities.close_changes(extras["close"] or {}),
                         user,
                     )
+                if extras.get("updated_at") is not None:  # last: documents move it
+                    stamp = normalise_stamp(str(extras["updated_at"]), "updated_at")
+                    fresh = await tx.get(tenant_id, rt.kind, record["id"])
+                    record = await tx.restamp(fresh or record, stamp)
             except ApiProblem as problem:
                 problem.field = (
                     f"{section}[{index}].{problem.field}"

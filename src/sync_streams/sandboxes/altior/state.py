@@ -21,6 +21,14 @@ class SandboxState:
     faults: dict[int, Faults] = field(default_factory=dict)
     quotas: dict[int, Quota] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.store.delay = self.late_visibility
+
+    def late_visibility(self, tenant_id: int) -> float:
+        """Seconds a record of ``tenant_id`` written now stays out of listings."""
+        faults = self.faults.get(tenant_id)
+        return float(faults.late_visibility_seconds) if faults is not None else 0.0
+
     @property
     def default_reference(self) -> dict[str, Any]:
         reference: dict[str, Any] = self.seed.get("reference") or {}

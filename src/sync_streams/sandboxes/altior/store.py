@@ -4,7 +4,9 @@ Two connections on a WAL database: one writer, used only under an asyncio lock
 inside explicit transactions, and one reader, which therefore only ever sees
 committed data.  Every record of every kind lives in ``records`` (JSON ``data``
 plus the indexed columns listings need), so one listing routine serves all list
-endpoints with the same ``(updated_at, id)`` ordering.
+endpoints with the same ``(updated_at, id)`` ordering.  A record written while its
+tenant's ``late_visibility_seconds`` fault is set carries ``visible_at``: listings
+leave it out until then, although its ``updated_at`` is the moment of its write.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import asyncio
 import hashlib
 import json
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from sync_streams.sandboxes.altior.positions import Position, StampClock
+from sync_streams.sandboxes.altior.positions import Position, StampClock, format_stamp
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
@@ -52,6 +55,16 @@ CREATE INDEX IF NOT EXISTS calls_tenant ON calls (tenant_id, id);
 """
 
 Where = Sequence[tuple[str, Sequence[Any]]]
+Delay = Callable[[int], float]
+"""Tenant -> seconds a record written now stays out of listings (0: none)."""
+
+
+def _no_delay(tenant_id: int) -> float:
+    return 0.0
+
+
+def _now() -> str:
+    return format_stamp(datetime.now(UTC))
 
 
 def hash_key(api_key: str) -> str:
@@ -74,12 +87,22 @@ class DuplicateRef(Exception):
 class Transaction:
     """Writes of one atomic change; every touched record gets a fresh stamp."""
 
-    def __init__(self, db: aiosqlite.Connection, clock: StampClock) -> None:
+    def __init__(
+        self, db: aiosqlite.Connection, clock: StampClock, delay: Delay = _no_delay
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.delay = delay
 
     def stamp(self) -> str:
         return self.clock.next()
+
+    def visible_at(self, tenant_id: int) -> str | None:
+        """When a record of ``tenant_id`` written now may be listed (None: at once)."""
+        seconds = self.delay(tenant_id)
+        if seconds <= 0:
+            return None
+        return format_stamp(datetime.now(UTC) + timedelta(seconds=seconds))
 
     async def insert(
         self,
@@ -95,9 +118,18 @@ class Transaction:
         data.setdefault("created_at", stamp)
         data["updated_at"] = stamp
         cursor = await self.db.execute(
-            "INSERT INTO records (tenant_id, kind, parent_id, siret, created_at, updated_at, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, '{}')",
-            (tenant_id, kind, parent_id, siret, data["created_at"], stamp),
+            "INSERT INTO records"
+            " (tenant_id, kind, parent_id, siret, created_at, updated_at, data, visible_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, '{}', ?)",
+            (
+                tenant_id,
+                kind,
+                parent_id,
+                siret,
+                data["created_at"],
+                stamp,
+                self.visible_at(tenant_id),
+            ),
         )
         record_id = cursor.lastrowid
         assert record_id is not None
@@ -111,11 +143,27 @@ class Transaction:
         self, data: dict[str, Any], *, parent_id: int | None = None, siret: str | None = None
     ) -> dict[str, Any]:
         data["updated_at"] = self.stamp()
+        rows = await self.db.execute_fetchall(
+            "SELECT tenant_id FROM records WHERE id = ?", (data["id"],)
+        )
+        visible = next((self.visible_at(int(row[0])) for row in rows), None)
         await self.db.execute(
-            "UPDATE records SET data = ?, updated_at = ?, parent_id = ?, siret = ? WHERE id = ?",
-            (json.dumps(data), data["updated_at"], parent_id, siret, data["id"]),
+            "UPDATE records SET data = ?, updated_at = ?, parent_id = ?, siret = ?,"
+            " visible_at = ? WHERE id = ?",
+            (json.dumps(data), data["updated_at"], parent_id, siret, visible, data["id"]),
         )
         return data
+
+    async def restamp(self, record: dict[str, Any], updated_at: str) -> dict[str, Any]:
+        """Give a record just written the ``updated_at`` a seed imposes (admin only: it
+        breaks the commit order on purpose, as a writer stamping before a long commit)."""
+        record["updated_at"] = updated_at
+        record["created_at"] = min(str(record.get("created_at") or updated_at), updated_at)
+        await self.db.execute(
+            "UPDATE records SET data = ?, updated_at = ?, created_at = ? WHERE id = ?",
+            (json.dumps(record), updated_at, record["created_at"], record["id"]),
+        )
+        return record
 
     async def get(self, tenant_id: int, kind: str, record_id: int) -> dict[str, Any] | None:
         """Read inside the transaction (sees its own writes, blocks concurrent writers)."""
@@ -168,6 +216,8 @@ class Store:
         self.reader = reader
         self.clock = StampClock()
         self._lock = asyncio.Lock()
+        self.delay: Delay = _no_delay
+        """Late visibility per tenant, set by the sandbox's state from its faults."""
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -175,6 +225,11 @@ class Store:
         await writer.execute("PRAGMA journal_mode=WAL")
         await writer.execute("PRAGMA synchronous=NORMAL")
         await writer.executescript(SCHEMA)
+        columns = {
+            str(row[1]) for row in await writer.execute_fetchall("PRAGMA table_info(records)")
+        }
+        if "visible_at" not in columns:  # a database made before late visibility
+            await writer.execute("ALTER TABLE records ADD COLUMN visible_at TEXT")
         reader = await aiosqlite.connect(str(path), isolation_level=None)
         store = cls(writer, reader)
         rows = await reader.execute_fetchall("SELECT MAX(updated_at) FROM records")
@@ -191,7 +246,7 @@ class Store:
         async with self._lock:
             await self.writer.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self.writer, self.clock)
+                yield Transaction(self.writer, self.clock, self.delay)
             except BaseException:
                 await self.writer.execute("ROLLBACK")
                 raise
@@ -233,8 +288,9 @@ class Store:
     ) -> tuple[list[tuple[int, str, str]], bool]:
         """One page of ``(id, updated_at, raw JSON)`` in ``(updated_at, id)`` order, and
         whether more records follow.  Raw JSON goes out as is: listing never re-encodes."""
-        clauses = ["tenant_id = ?", "kind = ?"]
-        params: list[Any] = [tenant_id, kind]
+        # a record still under its late visibility (fault) is not listed yet
+        clauses = ["tenant_id = ?", "kind = ?", "(visible_at IS NULL OR visible_at <= ?)"]
+        params: list[Any] = [tenant_id, kind, _now()]
         if since is not None:
             clauses.append("updated_at >= ?")
             params.append(since)

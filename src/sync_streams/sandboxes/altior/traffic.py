@@ -25,6 +25,10 @@ class Faults:
     drop_next: int = 0
     rate_limit_rate: float = 0.0  # share of calls answered 429 with ``Retry-After: 1``
     path_prefix: str = ""  # only calls under /api/v1 + this prefix are affected
+    # records written while set (API or admin, any path) stay out of every listing for
+    # that many seconds, keeping the updated_at of their write: a long transaction or
+    # a lagging replica, i.e. a server that breaks the contract's commit-order rule
+    late_visibility_seconds: float = 0.0
     seed: int | None = None
     _random: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
@@ -39,6 +43,9 @@ class Faults:
             value = getattr(faults, name)
             if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} doit être entre 0 et 1")
+        late = faults.late_visibility_seconds
+        if not isinstance(late, int | float) or not 0.0 <= late <= 3600.0:
+            raise ValueError("late_visibility_seconds doit être entre 0 et 3600")
         if not 400 <= int(faults.error_status) <= 599:
             raise ValueError("error_status doit être un statut HTTP d'erreur")
         faults._random = random.Random(faults.seed)

@@ -35,6 +35,7 @@ class Sandbox:
         self.global_faults = global_faults
         self._settings: dict[int, AccountSettings] = {}
         self._client_accounts: dict[str, int] = {}
+        self._follow_visibility(None, global_faults)
 
     @classmethod
     async def open(cls, db_path: str | Path) -> Sandbox:
@@ -60,20 +61,31 @@ class Sandbox:
             return None
         settings = AccountSettings.model_validate(row["settings"])
         self._settings[account_id] = settings
+        self._follow_visibility(account_id, settings.faults)
         return settings
 
     async def save_settings(self, account_id: int, settings: AccountSettings) -> None:
         self._settings[account_id] = settings
+        self._follow_visibility(account_id, settings.faults)
         await self.store.save_settings(account_id, settings.model_dump())
 
     async def set_global_faults(self, value: Faults) -> None:
         self.global_faults = value
+        self._follow_visibility(None, value)
         await self.store.set_meta("global_faults", value.model_dump_json())
 
     def forget_settings(self) -> None:
         """Drop the caches (after a full reset)."""
         self._settings.clear()
         self._client_accounts.clear()
+        self.store.visibility_delays_us = {
+            k: v for k, v in self.store.visibility_delays_us.items() if k is None
+        }
+
+    def _follow_visibility(self, account_id: int | None, value: Faults) -> None:
+        """Every write reaches the store (API, admin seeds, links): it stamps each record
+        it writes with the late visibility in force (``late_visibility_seconds``)."""
+        self.store.visibility_delays_us[account_id] = int(value.late_visibility_seconds * 1e6)
 
     # -- accounts and clients ---------------------------------------------------------------
     async def create_account(self, name: str, settings: AccountSettings) -> int:
@@ -81,6 +93,7 @@ class Sandbox:
             name, settings.model_dump(), self.clock.now_us()
         )
         self._settings[account_id] = settings
+        self._follow_visibility(account_id, settings.faults)
         return account_id
 
     async def create_client(

@@ -23,7 +23,7 @@ from typing import Any
 from multidict import MultiMapping
 
 from sync_streams.sandboxes.sellsy.errors import validation_error
-from sync_streams.sandboxes.sellsy.store import Store
+from sync_streams.sandboxes.sellsy.store import VISIBLE, Store, now_us
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
@@ -151,8 +151,9 @@ async def paginate_raw(
 ) -> tuple[list[str], dict[str, Any]]:
     """Like :func:`paginate` with the stored JSON texts (answered as-is when nothing is added)."""
     expr = ORDERS[kind][page.order]
-    base = ["account_id = ?", "kind = ?", *where.clauses]
-    base_params: list[Any] = [account_id, kind, *where.params]
+    # a record still under its late visibility (fault) is not listed yet
+    base = ["account_id = ?", "kind = ?", VISIBLE, *where.clauses]
+    base_params: list[Any] = [account_id, kind, now_us(), *where.params]
     total = await store.count(
         f"SELECT COUNT(*) FROM records WHERE {' AND '.join(base)}",  # noqa: S608
         base_params,

@@ -44,6 +44,10 @@ class Faults(Strict):
     """Share of requests answered 429 with ``Retry-After: 1`` (as an exhausted quota)."""
     token_lifetime: int | None = Field(default=None, ge=0)
     """Overrides ``expires_in`` of the tokens issued while set (0 = already expired)."""
+    late_visibility_seconds: float = Field(default=0.0, ge=0.0, le=3600.0)
+    """Records written while set stay out of list and search answers for that many
+    seconds, with the ``updated_at`` of their write (a long transaction, a lagging
+    replica): a change-capture cursor that has moved past that stamp never lists them."""
 
     def active(self) -> bool:
         return self != Faults()

@@ -5,7 +5,9 @@ opportunities, custom fields, pipelines, steps) keyed by (account, kind, id):
 ids come from per-account counters, so two accounts may both own company 1,
 and every query is scoped by account, which is what keeps accounts apart.
 Writes are serialised by one lock; the call log is buffered and flushed in
-batches because it is written on every request.
+batches because it is written on every request.  A record written while its
+account's ``late_visibility_seconds`` fault is set carries ``visible_us``: listings
+leave it out until then (``VISIBLE``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -72,6 +75,14 @@ CALL_COLUMNS = (
     "duration_ms",
 )
 CALL_FLUSH_AT = 200
+VISIBLE = "(visible_us IS NULL OR visible_us <= ?)"
+"""Listing condition: the record's late visibility (if any) has run out; one parameter,
+:func:`now_us`."""
+
+
+def now_us() -> int:
+    """Wall-clock microseconds (what ``visible_us`` is compared with)."""
+    return time.time_ns() // 1000
 
 
 class Store:
@@ -81,6 +92,9 @@ class Store:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._pending_calls: list[CallEntry] = []
+        self.visibility_delays_us: dict[int | None, int] = {}
+        """Account (None: every account) -> late visibility of the records written now,
+        kept in step with the faults by ``Sandbox``."""
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -89,6 +103,10 @@ class Store:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.executescript(SCHEMA)
+        async with conn.execute("PRAGMA table_info(records)") as cursor:
+            columns = {str(row[1]) for row in await cursor.fetchall()}
+        if "visible_us" not in columns:  # a database made before late visibility
+            await conn.execute("ALTER TABLE records ADD COLUMN visible_us INTEGER")
         return cls(conn)
 
     async def close(self) -> None:
@@ -193,13 +211,21 @@ class Store:
         )
         return first
 
-    @staticmethod
-    async def put_record(conn: aiosqlite.Connection, account_id: int, kind: str, rec: Row) -> None:
+    def visible_from(self, account_id: int) -> int | None:
+        """When a record of ``account_id`` written now may be listed (None: at once)."""
+        delay = max(
+            self.visibility_delays_us.get(None, 0), self.visibility_delays_us.get(account_id, 0)
+        )
+        return now_us() + delay if delay > 0 else None
+
+    async def put_record(
+        self, conn: aiosqlite.Connection, account_id: int, kind: str, rec: Row
+    ) -> None:
         """Insert or replace one record; ``rec`` carries body and its index columns."""
         await conn.execute(
             "INSERT OR REPLACE INTO records"
-            " (account_id, kind, id, created_us, updated_us, aux_us, name_key, body)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " (account_id, kind, id, created_us, updated_us, aux_us, name_key, body, visible_us)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 account_id,
                 kind,
@@ -209,6 +235,7 @@ class Store:
                 rec.get("aux_us"),
                 rec.get("name_key", ""),
                 json.dumps(rec["body"], ensure_ascii=False),
+                self.visible_from(account_id),
             ),
         )
 
