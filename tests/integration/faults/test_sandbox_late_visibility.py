@@ -168,7 +168,9 @@ async def test_altior_seed_imposes_a_shared_updated_at_and_pages_split_no_tie(
     seen: list[str] = []
     cursor: str | None = None
     while True:
-        params = {"updated_since": stamp, "limit": 3, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"updated_since": stamp, "limit": 3}
+        if cursor:
+            params["cursor"] = cursor
         page = await altior.admin.get(
             altior.api_url + "/third-parties", params=params, headers={"X-Api-Key": key}
         )
