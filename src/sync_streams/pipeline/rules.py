@@ -20,9 +20,11 @@ from sync_streams.domain.envelope import System, UtcDatetime, other_system
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.domain.hashing import value_hash
 from sync_streams.errors import MalformedRecordError
+from sync_streams.pipeline.mapping.common import FIELD_DEFAULTS
 from sync_streams.pipeline.state import RecordState
 
 _ABSENT_HASH = value_hash(None)
+_DEFAULT_HASHES = {name: value_hash(value) for name, value in FIELD_DEFAULTS.items()}
 
 TIE_WINNER: System = "sellsy"
 """Who wins a field both sides changed at the same second (see docs/sync-rules.md)."""
@@ -181,8 +183,16 @@ class SideView(BaseModel):
     was absent then: holding a value now is a change, still holding none is not."""
 
     def changed(self, name: str) -> bool:
-        """True when this side's value of ``name`` differs from its value at the last sync."""
-        return self.base.get(name, _ABSENT_HASH) != value_hash(self.fields.get(name))
+        """True when this side's value of ``name`` differs from its value at the last sync.
+
+        A base without ``name`` held the field's default: nothing for most fields, no
+        for a flag (``archived``), so a pair synced before the flag was synchronised
+        sees one side's archiving as that side's change, not as a conflict.
+        """
+        base = self.base.get(name)
+        if base is None:
+            base = _DEFAULT_HASHES.get(name, _ABSENT_HASH)
+        return base != value_hash(self.fields.get(name))
 
 
 class FieldWin(StrEnum):

@@ -4,8 +4,9 @@ Each synced kind has one *common* form, a flat dict of plain JSON values that bo
 systems map to and from.  Values keep the spelling a user typed (that is what gets
 written), but they are *compared* by meaning: phones by ``normalise_phone``, emails
 without case, SIRETs by their digits, pipeline and step names without case or
-accents.  Comparing by meaning is what keeps the two systems from rewriting each
-other's spelling forever; keeping the spelling is what keeps users' data theirs.
+accents, flags (``archived``) by whether they are set (null is no).  Comparing by
+meaning is what keeps the two systems from rewriting each other's spelling forever;
+keeping the spelling is what keeps users' data theirs.
 
 * ``comparable(fields)`` is the form the content hash is computed over, so a mere
   re-spelling produces no event;
@@ -28,7 +29,16 @@ from sync_streams.pipeline.mapping.reading import cents
 
 ThirdPartyKind = Literal["company", "person"]
 
-COMPANY_FIELDS: Final = ("name", "siret", "email", "phone", "mobile", "fax", "website")
+COMPANY_FIELDS: Final = (
+    "name",
+    "siret",
+    "email",
+    "phone",
+    "mobile",
+    "fax",
+    "website",
+    "archived",
+)
 """A legal person (Sellsy company, Altior ``moral``)."""
 PERSON_FIELDS: Final = (
     "civility",
@@ -39,6 +49,7 @@ PERSON_FIELDS: Final = (
     "mobile",
     "fax",
     "website",
+    "archived",
 )
 """A natural person (Sellsy individual, Altior ``physique``): no SIRET, no free name."""
 CONTACT_FIELDS: Final = (
@@ -51,8 +62,16 @@ CONTACT_FIELDS: Final = (
     "mobile",
     "fax",
     "website",
+    "archived",
 )
 DEAL_FIELDS: Final = ("name", "amount", "currency", "status", "pipeline", "step")
+"""No ``archived``: Sellsy opportunities and Altior affaires have no archive flag."""
+
+FLAG_FIELDS: Final = ("archived",)
+"""Yes/no fields: a record that says nothing (missing, null) means no."""
+FIELD_DEFAULTS: Final[dict[str, Any]] = {field: False for field in FLAG_FIELDS}
+"""What a field holds when a record says nothing of it, and so what a per-field base
+recorded before the field was synchronised (an upgrade) held."""
 
 PHONE_FIELDS: Final = ("phone", "mobile", "fax")
 """Common phone fields, in the order their Altior type lists are filled."""
@@ -101,6 +120,10 @@ def siret_value(raw: str | None) -> str | None:
 
 def comparison_key(field: str, value: Any) -> Any:
     """What ``value`` of common ``field`` is compared (and hashed) by."""
+    if field in FLAG_FIELDS and (value is None or isinstance(value, bool)):
+        # unset is absent: a record that is not archived hashes as it did before
+        # ``archived`` was synchronised, so the upgrade produces no event
+        return True if value else None
     if value is None:
         return None
     if field == "amount":

@@ -15,9 +15,14 @@ from sync_streams.errors import MalformedRecordError
 from sync_streams.pipeline.mapping.channels import create_channels, read_slots, update_channels
 from sync_streams.pipeline.mapping.common import CONTACT_FIELDS, changed_fields
 from sync_streams.pipeline.mapping.config import AnyConfig, MappingConfig, mapping_config
-from sync_streams.pipeline.mapping.fieldmaps import altior_scalars, sellsy_channels, sellsy_scalars
+from sync_streams.pipeline.mapping.fieldmaps import (
+    altior_scalars,
+    for_create,
+    sellsy_channels,
+    sellsy_scalars,
+)
 from sync_streams.pipeline.mapping.people import sellsy_civility
-from sync_streams.pipeline.mapping.reading import integer, text, timestamp
+from sync_streams.pipeline.mapping.reading import boolean, integer, text, timestamp
 from sync_streams.pipeline.mapping.references import ensure_reference, sellsy_reference
 
 
@@ -38,6 +43,7 @@ def sellsy_contact_to_common(record: Mapping[str, Any], config: MappingConfig) -
         "last_name": text(record, "last_name"),
         "position": text(record, "position"),
         **sellsy_channels(record),
+        "archived": boolean(record, "is_archived"),
     }
 
 
@@ -51,6 +57,7 @@ def altior_contact_to_common(record: Mapping[str, Any], config: MappingConfig) -
         "last_name": text(record, "last_name"),
         "position": text(record, "position"),
         **channels,
+        "archived": boolean(record, "archived"),
     }
     return {field: values[field] for field in CONTACT_FIELDS}
 
@@ -76,7 +83,7 @@ def altior_contact_body(
         if relevant.get("last_name") is None:
             raise MalformedRecordError("an Altior contact needs a last name", field="last_name")
         body: dict[str, Any] = {"establishment_id": establishment_id}
-        body.update({k: v for k, v in altior_scalars(relevant, cfg).items() if v is not None})
+        body.update(for_create(altior_scalars(relevant, cfg)))
         body.update(create_channels(relevant, cfg.mapping))
         if isinstance(third_party_id, int):
             body["third_party_id"] = third_party_id
@@ -106,4 +113,4 @@ def sellsy_contact_body(
         return sellsy_scalars(changed_fields(relevant, current), cfg)
     if relevant.get("last_name") is None:
         raise MalformedRecordError("a Sellsy contact needs a last name", field="last_name")
-    return {k: v for k, v in sellsy_scalars(relevant, cfg).items() if v is not None}
+    return for_create(sellsy_scalars(relevant, cfg))

@@ -74,6 +74,17 @@ def loose_text(record: Mapping[str, Any], path: str) -> str | None:
     return text(record, path)
 
 
+def boolean(record: Mapping[str, Any], path: str) -> bool:
+    """A yes/no flag (``archived``): missing or null is False, anything but a boolean
+    is malformed (never guessed: ``"false"`` read as True would archive a record)."""
+    value = lookup(record, path)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise malformed(path, "a boolean", value)
+    return value
+
+
 def mapping(record: Mapping[str, Any], path: str) -> Mapping[str, Any] | None:
     value = lookup(record, path)
     if value is None:

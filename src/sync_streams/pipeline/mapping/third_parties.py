@@ -21,9 +21,14 @@ from sync_streams.pipeline.mapping.common import (
     third_party_fields,
 )
 from sync_streams.pipeline.mapping.config import AnyConfig, MappingConfig, mapping_config
-from sync_streams.pipeline.mapping.fieldmaps import altior_scalars, sellsy_channels, sellsy_scalars
+from sync_streams.pipeline.mapping.fieldmaps import (
+    altior_scalars,
+    for_create,
+    sellsy_channels,
+    sellsy_scalars,
+)
 from sync_streams.pipeline.mapping.people import sellsy_civility
-from sync_streams.pipeline.mapping.reading import loose_text, text, timestamp
+from sync_streams.pipeline.mapping.reading import boolean, loose_text, text, timestamp
 from sync_streams.pipeline.mapping.references import ensure_reference, sellsy_reference
 
 
@@ -34,6 +39,7 @@ def sellsy_company_to_common(record: Mapping[str, Any]) -> dict[str, Any]:
         "name": text(record, "name"),
         "siret": siret_value(loose_text(record, "legal_france.siret")),
         **sellsy_channels(record),
+        "archived": boolean(record, "is_archived"),
     }
 
 
@@ -45,6 +51,7 @@ def sellsy_individual_to_common(record: Mapping[str, Any], config: MappingConfig
         "first_name": text(record, "first_name"),
         "last_name": text(record, "last_name"),
         **sellsy_channels(record),
+        "archived": boolean(record, "is_archived"),
     }
 
 
@@ -64,6 +71,7 @@ def altior_third_party_to_common(
         "first_name": text(record, "first_name"),
         "last_name": text(record, "last_name"),
         **channels,
+        "archived": boolean(record, "archived"),
     }
     return {"kind": kind, **{f: values[f] for f in third_party_fields(kind)}}
 
@@ -110,7 +118,7 @@ def _create_third_party(
     if relevant.get(required) is None:
         raise MalformedRecordError(f"a {kind} needs a {required} in Altior", field=required)
     body: dict[str, Any] = {"kind": altior_kind, "establishment_id": establishment_id}
-    body.update({k: v for k, v in altior_scalars(relevant, config).items() if v is not None})
+    body.update(for_create(altior_scalars(relevant, config)))
     body.update(create_channels(relevant, config.mapping))
     if sellsy_id is not None:
         body["external_references"] = [sellsy_reference(config, sellsy_id)]
@@ -166,8 +174,8 @@ def sellsy_individual_body(
 
 
 def _present(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A create body without null fields (and without an empty legal_france)."""
-    kept = {k: v for k, v in body.items() if v is not None}
+    """A create body without null fields, unset flags or an empty legal_france."""
+    kept = for_create(body)
     if kept.get("legal_france") == {"siret": None}:
         del kept["legal_france"]
     return kept

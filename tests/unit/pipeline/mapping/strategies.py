@@ -103,6 +103,7 @@ def sellsy_companies(draw: st.DrawFn) -> dict[str, Any]:
         "legal_france": {"siret": draw(optional_sirets), "siren": "732829320", "vat": None},
         "reference": draw(st.none() | st.just("CLI-0042")),
         "note": draw(st.sampled_from(["", "Livraison le mardi"])),
+        "is_archived": draw(st.booleans()),
         "updated_at": "2024-05-02T11:15:00+02:00",
     }
 
@@ -117,6 +118,7 @@ def _people(draw: st.DrawFn, civility: st.SearchStrategy[str | None]) -> dict[st
         "phone_number": draw(optional_phones),
         "mobile_number": draw(optional_phones),
         "fax_number": draw(optional_phones),
+        "is_archived": draw(st.booleans()),
     }
 
 
@@ -184,7 +186,7 @@ def altior_morals(draw: st.DrawFn) -> dict[str, Any]:
         **draw(channel_lists()),
         "custom_fields": {},
         "external_references": _refs(draw(st.integers(1, 10**6))),
-        "archived": False,
+        "archived": draw(st.booleans()),
         "updated_at": "2024-05-02T09:15:00.000123Z",
     }
 
@@ -205,6 +207,7 @@ def altior_physiques(draw: st.DrawFn) -> dict[str, Any]:
         **draw(channel_lists()),
         "custom_fields": {},
         "external_references": _refs(draw(st.integers(1, 10**6))),
+        "archived": draw(st.none() | st.booleans()),  # null reads as not archived
         "updated_at": "2024-05-02T09:15:00.000123Z",
     }
 
@@ -222,6 +225,7 @@ def altior_contacts(draw: st.DrawFn) -> dict[str, Any]:
         **draw(channel_lists()),
         "custom_fields": {},
         "external_references": _refs(draw(st.integers(1, 10**6))),
+        "archived": draw(st.none() | st.booleans()),  # null reads as not archived
         "updated_at": "2024-05-02T09:15:00.000123Z",
     }
 

@@ -27,6 +27,7 @@ EXPECTED = {
     "mobile": None,
     "fax": None,
     "website": None,
+    "archived": False,
 }
 
 

@@ -40,6 +40,9 @@ SELLSY_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("individual", sellsy_individual(civility=1), "civility"),
     ("contact", sellsy_contact(position=["DAF"]), "position"),
     ("contact", sellsy_contact(updated="hier"), "updated"),
+    ("company", sellsy_company(is_archived="no"), "is_archived"),
+    ("individual", sellsy_individual(is_archived=1), "is_archived"),
+    ("contact", sellsy_contact(is_archived="true"), "is_archived"),
     ("opportunity", opportunity(amount="12500"), "amount"),
     ("opportunity", opportunity(amount={"value": "douze", "currency": "EUR"}), "amount.value"),
     ("opportunity", opportunity(amount={"value": "1", "currency": 978}), "amount.currency"),
@@ -59,6 +62,8 @@ ALTIOR_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("third_party", altior_moral(updated_at="not a date"), "updated_at"),
     ("altior_contact", altior_contact(third_party_id="douze"), "third_party_id"),
     ("altior_contact", altior_contact(first_name=False), "first_name"),
+    ("third_party", altior_moral(archived="maybe"), "archived"),
+    ("altior_contact", altior_contact(archived=0), "archived"),
     ("affaire", affaire(amount={"value": [], "currency": "EUR"}), "amount.value"),
     ("affaire", affaire(custom_fields=["Workflow"]), "custom_fields"),
     ("affaire", affaire(custom_fields={"Workflow": 3, "Etape": "x"}), "custom_fields.Workflow"),
@@ -86,9 +91,9 @@ def test_malformed_altior_snapshot_names_the_field(
 
 
 def test_unsynced_fields_may_be_anything() -> None:
-    odd = sellsy_company(note=123, social="x", owner=[1], capital={"a": 1}, is_archived="no")
+    odd = sellsy_company(note=123, social="x", owner=[1], capital={"a": 1}, is_archived=None)
     assert sellsy_to_common("company", odd, CONFIG)["name"] == "Boulangerie Dupré SARL"
-    odd_altior = altior_moral(created_by="someone", archived="maybe", establishment_id="x")
+    odd_altior = altior_moral(created_by="someone", establishment_id="x")
     assert altior_to_common("third_party", odd_altior, CONFIG)["kind"] == "company"
 
 

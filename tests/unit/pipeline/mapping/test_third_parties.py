@@ -55,6 +55,7 @@ def test_sellsy_company_common_form() -> None:
         "mobile": "+33 6 12 34 56 78",
         "fax": "04.78.12.34.57",
         "website": "https://www.dupre.fr",
+        "archived": False,
     }
 
 
@@ -68,6 +69,7 @@ def test_altior_moral_common_form_takes_the_first_entry_of_each_configured_type(
         "mobile": "06 12 34 56 78",
         "fax": "04 78 12 34 57",
         "website": "https://www.dupre.fr",
+        "archived": False,
     }
 
 
@@ -98,6 +100,7 @@ def test_person_common_form_on_both_sides() -> None:
         "mobile": "06 98 76 54 32",
         "fax": None,
         "website": None,
+        "archived": False,
     }
     assert sellsy_to_common("individual", sellsy_individual(), CONFIG) == expected
     assert altior_to_common("third_party", altior_physique(), CONFIG) == expected
