@@ -21,7 +21,7 @@ from sync_streams.domain.events import ChangeEvent
 from sync_streams.domain.hashing import value_hash
 from sync_streams.errors import MalformedRecordError
 from sync_streams.pipeline.mapping.common import FIELD_DEFAULTS
-from sync_streams.pipeline.state import RecordState
+from sync_streams.pipeline.state import RecordState, SideState
 
 _ABSENT_HASH = value_hash(None)
 _DEFAULT_HASHES = {name: value_hash(value) for name, value in FIELD_DEFAULTS.items()}
@@ -88,16 +88,39 @@ def dedupe(event: ChangeEvent, state: RecordState | None) -> Decision:
     """DUPLICATE when the content hash equals the last one processed for this record.
 
     Makes redeliveries and overlapping poll windows harmless.  Only the *last* hash
-    counts: a record that goes A -> B -> A is three changes.
+    counts: a record that goes A -> B -> A is three changes, also when B was our
+    write and its echo was never polled (see ``_undone_after_our_write``).
     """
     state = _check(event, state)
-    if state is not None and event.content_hash == state.side(event.system).seen_hash:
+    if state is None:
+        return _passes(Stage.DEDUPE, "new content for this record")
+    side = state.side(event.system)
+    if event.content_hash == side.seen_hash and not _undone_after_our_write(event, side):
         return Decision(
             outcome=Outcome.DUPLICATE,
             stage=Stage.DEDUPE,
             reason="content hash equals the last one processed for this record",
         )
     return _passes(Stage.DEDUPE, "new content for this record")
+
+
+def _undone_after_our_write(event: ChangeEvent, side: SideState) -> bool:
+    """True when ``side`` went back, after our write, to what it held before it.
+
+    After a write, the side's last seen hash is its pre-write content, so that a
+    poller's copy read before the write counts as a duplicate.  But a user who undoes
+    our write (un-archives what the sync just archived) before the poller saw it
+    brings that same content back, and it must sync.  The two differ by their source
+    timestamp: the copy is older than our write, the undo newer.  Without a source
+    timestamp (Sellsy opportunities) nothing tells them apart: a duplicate, as before.
+    """
+    return (
+        side.written_hash is not None
+        and side.written_hash != event.content_hash
+        and side.applied_version is not None
+        and event.source_updated_at is not None
+        and event.source_updated_at > side.applied_version
+    )
 
 
 def is_echo(event: ChangeEvent, state: RecordState | None) -> Decision:
