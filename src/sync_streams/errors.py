@@ -148,6 +148,14 @@ class AlreadyExistsError(RejectedError):
         self.existing_id = existing_id
 
 
+class PreconditionFailedError(ApiError):
+    """HTTP 412: the record changed since the version a conditional write was based on.
+
+    Nothing was written.  Not retried as is (the same precondition fails again): the
+    writer reads the record again and merges (``SyncHandler``).
+    """
+
+
 class MalformedRecordError(SkippableError):
     """A record read from an API does not match the model we expect.
 

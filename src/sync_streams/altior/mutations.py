@@ -101,33 +101,62 @@ class WriteEndpoints:
         entity: str,
         *,
         idempotent: bool = True,
+        if_match: str | None = None,
     ) -> M:
         self._require_user()
-        body = await self._session.call(method, path, json=payload, idempotent=idempotent)
+        headers = {"If-Match": f'"{if_match}"'} if if_match is not None else None
+        body = await self._session.call(
+            method, path, json=payload, idempotent=idempotent, headers=headers
+        )
         return decode(model, body, entity=entity)
 
     async def create_third_party(self, data: ThirdPartyCreate) -> ThirdParty:
         return await self._create("/third-parties", data.payload(), ThirdParty, "third_party")
 
-    async def update_third_party(self, third_party_id: int, data: ThirdPartyUpdate) -> ThirdParty:
+    async def update_third_party(
+        self, third_party_id: int, data: ThirdPartyUpdate, *, if_match: str | None = None
+    ) -> ThirdParty:
+        """PATCH; with ``if_match`` (the ``updated_at`` the change was based on) only if
+        the record is still at that version, else ``PreconditionFailedError``."""
         return await self._write(
-            "PATCH", f"/third-parties/{third_party_id}", data.payload(), ThirdParty, "third_party"
+            "PATCH",
+            f"/third-parties/{third_party_id}",
+            data.payload(),
+            ThirdParty,
+            "third_party",
+            if_match=if_match,
         )
 
     async def create_contact(self, data: ContactCreate) -> Contact:
         return await self._create("/contacts", data.payload(), Contact, "contact")
 
-    async def update_contact(self, contact_id: int, data: ContactUpdate) -> Contact:
+    async def update_contact(
+        self, contact_id: int, data: ContactUpdate, *, if_match: str | None = None
+    ) -> Contact:
+        """PATCH, conditional like ``update_third_party``."""
         return await self._write(
-            "PATCH", f"/contacts/{contact_id}", data.payload(), Contact, "contact"
+            "PATCH",
+            f"/contacts/{contact_id}",
+            data.payload(),
+            Contact,
+            "contact",
+            if_match=if_match,
         )
 
     async def create_affaire(self, data: AffaireCreate) -> Affaire:
         return await self._create("/affaires", data.payload(), Affaire, "affaire")
 
-    async def update_affaire(self, affaire_id: int, data: AffaireUpdate) -> Affaire:
+    async def update_affaire(
+        self, affaire_id: int, data: AffaireUpdate, *, if_match: str | None = None
+    ) -> Affaire:
+        """PATCH, conditional like ``update_third_party``."""
         return await self._write(
-            "PATCH", f"/affaires/{affaire_id}", data.payload(), Affaire, "affaire"
+            "PATCH",
+            f"/affaires/{affaire_id}",
+            data.payload(),
+            Affaire,
+            "affaire",
+            if_match=if_match,
         )
 
     async def add_quote(self, affaire_id: int, data: QuoteCreate) -> Quote:

@@ -110,15 +110,17 @@ class AltiorSession:
         json: Any = None,
         idempotent: bool = True,
         recover: Recover | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Send one call with bounded retries; return its decoded JSON body."""
+        """Send one call with bounded retries; return its decoded JSON body.
+        ``headers`` are added to the session's own (a precondition, say)."""
         tries = 0
 
         async def attempt() -> Any:
             nonlocal tries
             tries += 1
             try:
-                return await self._attempt(method, path, params, json, idempotent)
+                return await self._attempt(method, path, params, json, idempotent, headers)
             except RejectedError as exc:
                 if recover is not None and tries > 1 and exc.code == DUPLICATE_REFERENCE:
                     self.stats.recovered_creates += 1
@@ -139,11 +141,17 @@ class AltiorSession:
         return headers
 
     async def _attempt(
-        self, method: str, path: str, params: QueryParams | None, json: Any, idempotent: bool
+        self,
+        method: str,
+        path: str,
+        params: QueryParams | None,
+        json: Any,
+        idempotent: bool,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         await self.pacer.acquire()
         self.stats.calls += 1
-        kwargs: dict[str, Any] = {"headers": self._headers(method)}
+        kwargs: dict[str, Any] = {"headers": {**(headers or {}), **self._headers(method)}}
         if params:
             kwargs["params"] = list(params)
         if json is not None:

@@ -15,7 +15,13 @@ from sync_streams.altior.writes import ContactCreate as AltiorContactCreate
 from sync_streams.altior.writes import ContactUpdate as AltiorContactUpdate
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import NotFoundError
-from sync_streams.flows.records import AdapterBase, side_record, snapshot_of, unique_create
+from sync_streams.flows.records import (
+    AdapterBase,
+    side_record,
+    snapshot_of,
+    unique_create,
+    version_tag,
+)
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -127,6 +133,7 @@ class SellsyContacts(_Side):
 class AltiorContacts(_Side):
     system = "altior"
     creates_uniquely = True  # its creates carry the Sellsy id as a unique reference
+    conditional_updates = True  # its updates carry the version they were based on
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
         if external_sellsy_id(record.snapshot, self.mapping) == counterpart_id:
@@ -197,7 +204,9 @@ class AltiorContacts(_Side):
         if not body:
             return current
         model = await self.altior.update_contact(
-            int(current.id), AltiorContactUpdate.model_validate(body)
+            int(current.id),
+            AltiorContactUpdate.model_validate(body),
+            if_match=version_tag(current),
         )
         return self._record(model)
 

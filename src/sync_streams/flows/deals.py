@@ -30,7 +30,13 @@ from sync_streams.flows.deal_context import (
     DealContext,
     sellsy_client,
 )
-from sync_streams.flows.records import AdapterBase, side_record, snapshot_of, unique_create
+from sync_streams.flows.records import (
+    AdapterBase,
+    side_record,
+    snapshot_of,
+    unique_create,
+    version_tag,
+)
 from sync_streams.flows.third_parties import ThirdPartySync
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
@@ -144,6 +150,7 @@ class SellsyDeals(_Side):
 class AltiorDeals(_Side):
     system = "altior"
     creates_uniquely = True  # its creates carry the Sellsy id as a unique reference
+    conditional_updates = True  # its updates carry the version they were based on
 
     def _record(self, model: Any) -> SideRecord:
         return side_record(
@@ -227,7 +234,7 @@ class AltiorDeals(_Side):
         result = current
         if body:
             model = await self.altior.update_affaire(
-                int(current.id), AffaireUpdate.model_validate(body)
+                int(current.id), AffaireUpdate.model_validate(body), if_match=version_tag(current)
             )
             result = self._record(model)
         return await self._set_status(result, changes)

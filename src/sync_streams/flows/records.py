@@ -56,10 +56,20 @@ def unique_create() -> Iterator[None]:
         raise CounterpartExists(str(exc.existing_id)) from None
 
 
+def version_tag(record: SideRecord) -> str | None:
+    """The ``updated_at`` text ``record`` was read at: an Altior write's precondition."""
+    stamp = record.snapshot.get("updated_at")
+    return stamp if isinstance(stamp, str) else None
+
+
 class AdapterBase:
     """What every side adapter of a tenant holds, and how it reads an event's record."""
 
     creates_uniquely = False
+    conditional_updates = False
+    """``update`` writes only if the record is still at the version of ``current``
+    (else ``PreconditionFailedError``): a snapshot kept from the last sync may then
+    stand in for a read before the write (``SyncHandler``)."""
 
     def __init__(self, runtime: TenantRuntime) -> None:
         self.runtime = runtime

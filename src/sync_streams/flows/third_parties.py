@@ -16,7 +16,13 @@ from typing import Any
 from sync_streams.altior.writes import ThirdPartyCreate, ThirdPartyUpdate
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import NotFoundError
-from sync_streams.flows.records import AdapterBase, side_record, snapshot_of, unique_create
+from sync_streams.flows.records import (
+    AdapterBase,
+    side_record,
+    snapshot_of,
+    unique_create,
+    version_tag,
+)
 from sync_streams.http.retry import RetryPolicy, call_with_retries
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
@@ -153,6 +159,7 @@ class SellsyThirdParties(AdapterBase):
 class AltiorThirdParties(AdapterBase):
     system = "altior"
     creates_uniquely = True  # its creates carry the Sellsy id as a unique reference
+    conditional_updates = True  # its updates carry the version they were based on
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
         if external_sellsy_id(record.snapshot, self.mapping) == counterpart_id:
@@ -216,7 +223,7 @@ class AltiorThirdParties(AdapterBase):
         if not body:
             return current
         model = await self.altior.update_third_party(
-            int(current.id), ThirdPartyUpdate.model_validate(body)
+            int(current.id), ThirdPartyUpdate.model_validate(body), if_match=version_tag(current)
         )
         return self._record(model)
 

@@ -17,6 +17,7 @@ from sync_streams.errors import (
     FatalApiError,
     ForbiddenError,
     NotFoundError,
+    PreconditionFailedError,
     RateLimitedError,
     RejectedError,
 )
@@ -66,6 +67,8 @@ def raise_for_status(response: httpx.Response, *, system: str) -> None:
         error_class = NotFoundError
     elif status in (400, 409, 422):
         error_class = RejectedError
+    elif status == 412:
+        error_class = PreconditionFailedError
     else:
         error_class = FatalApiError
     raise error_class(message, **kwargs)

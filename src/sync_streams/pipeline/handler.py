@@ -20,7 +20,12 @@ from typing import Protocol, runtime_checkable
 
 from sync_streams.domain.envelope import System, other_system
 from sync_streams.domain.events import ChangeEvent
-from sync_streams.errors import FatalError, MalformedRecordError, RetriableError
+from sync_streams.errors import (
+    FatalError,
+    MalformedRecordError,
+    PreconditionFailedError,
+    RetriableError,
+)
 from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.observability.metrics import WorkerMetrics, direction_of
 from sync_streams.pipeline.mapping import align
@@ -33,6 +38,7 @@ from sync_streams.pipeline.sides import (
     SideAdapter,
     SideRecord,
 )
+from sync_streams.pipeline.snapshots import SnapshotCache
 from sync_streams.pipeline.state import (
     RecordState,
     SideState,
@@ -112,6 +118,9 @@ class TwinDeleted(Exception):
         self.record_id = record_id
 
 
+WRITE_ATTEMPTS = 3
+"""Merges of one event against a target that keeps moving (412) before it fails."""
+
 POLLED_ORIGINS = frozenset({"poll", "reconcile"})
 """Origins whose events are re-reads of a source (a refused version is not retried)."""
 
@@ -146,6 +155,8 @@ class SyncHandler:
         self.clock = clock
         self.ready_wait = ready_wait
         self.parking = ParkingLot(tables)
+        self.snapshots = SnapshotCache()
+        """Records kept from the last sync: no read before a conditional write."""
         self.rosters = Rosters()
         """Filled by the reconciliation passes of this worker's tenants."""
         self._gave_up: set[str] = set()
@@ -325,7 +336,9 @@ class SyncHandler:
             self._count(event, "archived")
             return []
         try:
-            sides, conflict = await self._write(base, event, source, source_adapter, target_adapter)
+            sides, conflict = await self._write_fresh(
+                base, event, source, source_adapter, target_adapter
+            )
         except TwinDeleted as exc:
             self._report_deleted(base, event, exc)
             return []
@@ -440,7 +453,7 @@ class SyncHandler:
             return found
         return Created(await target.create(source, event))
 
-    async def _write(
+    async def _write_fresh(
         self,
         state: RecordState,
         event: ChangeEvent,
@@ -448,16 +461,60 @@ class SyncHandler:
         source_adapter: SideAdapter,
         target_adapter: SideAdapter,
     ) -> tuple[dict[System, SideSync], bool]:
+        """``_write``, from the kept snapshot of the target when there is one; a write
+        refused because the record moved on (412) is merged again from a fresh read."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return await self._write(
+                    state, event, source, source_adapter, target_adapter, cached=attempt == 1
+                )
+            except PreconditionFailedError:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.info(
+                    "tenant=%s %s: the target changed meanwhile; merging again",
+                    event.tenant,
+                    event.event_id,
+                )
+        raise AssertionError("unreachable")
+
+    def _kept(self, adapter: SideAdapter, key: str, side: SideState) -> SideRecord | None:
+        if not adapter.conditional_updates:
+            return None
+        return self.snapshots.get(key, side.synced_hash)
+
+    def _keep(self, state: RecordState, adapter: SideAdapter, record: SideRecord) -> None:
+        if adapter.conditional_updates:
+            key = state_key(state.tenant, adapter.system, record.entity, record.id)
+            self.snapshots.put(key, record)
+
+    async def _write(
+        self,
+        state: RecordState,
+        event: ChangeEvent,
+        source: SideRecord,
+        source_adapter: SideAdapter,
+        target_adapter: SideAdapter,
+        *,
+        cached: bool = False,
+    ) -> tuple[dict[System, SideSync], bool]:
         source_system, target_system = source_adapter.system, target_adapter.system
         known = state.side(target_system)
         found: SideRecord | Created | None = None
         if known.id is not None:
-            found = await target_adapter.read(known.id, known.entity or state.entity)
+            entity = known.entity or state.entity
+            key = state_key(state.tenant, target_system, entity, known.id)
+            kept = self._kept(target_adapter, key, known) if cached else None
+            if kept is None:
+                self.snapshots.drop(key)
+            found = kept or await target_adapter.read(known.id, entity)
             if found is None:
                 raise TwinDeleted(target_system, known.id)
         if found is None:
             found = await self._create(source, event, target_adapter, state.entity)
         if isinstance(found, Created):
+            self._keep(state, target_adapter, found.record)
+            self._keep(state, source_adapter, source)
             return {
                 source_system: _sync(source, written=False),
                 target_system: _sync(found.record, written=True, read_hash=None),
@@ -490,13 +547,17 @@ class SyncHandler:
             source_written = True
         if state.synced_at is None:
             # first sync of a pair found by lookup or SIRET matching: make sure each side
-            # carries the other's id (Altior's external reference), as a create would
+            # carries the other's id (Altior's external reference), as a create would.
+            # An anchored record's snapshot may hold more than its fields say: not kept.
             anchored = await source_adapter.anchor(source_after, target_after.id)
             source_written |= anchored is not source_after
             source_after = _anchored(source_after, anchored)
             anchored = await target_adapter.anchor(target_after, source_after.id)
             target_written |= anchored is not target_after
             target_after = _anchored(target_after, anchored)
+        else:
+            self._keep(state, target_adapter, target_after)
+            self._keep(state, source_adapter, source_after)
         return {
             source_system: _sync(source_after, written=source_written, read_hash=source.hash),
             target_system: _sync(target_after, written=target_written, read_hash=current.hash),

@@ -60,6 +60,9 @@ class SideAdapter(Protocol):
     # raising ``CounterpartExists`` (Altior's unique external references): the
     # handler then creates without looking the counterpart up first.
     creates_uniquely: bool
+    # True when ``update`` writes only if the record is still at ``current``'s version
+    # (else ``PreconditionFailedError``): a kept snapshot may stand in for a read.
+    conditional_updates: bool
 
     def view(self, event: ChangeEvent) -> SideRecord:
         """The event's own record in common form (MalformedRecordError if unreadable)."""

@@ -14,7 +14,7 @@ from sync_streams.altior import (
     replace_main,
     sellsy_reference,
 )
-from sync_streams.errors import NotFoundError, RejectedError
+from sync_streams.errors import NotFoundError, PreconditionFailedError, RejectedError
 
 pytestmark = pytest.mark.integration
 
@@ -161,3 +161,30 @@ async def test_unknown_ids_are_404(client: AltiorClient) -> None:
         await client.get_third_party(987_654)
     with pytest.raises(NotFoundError):
         await client.update_contact(987_654, ContactUpdate(position="Gérant"))
+
+
+async def test_a_conditional_update_is_refused_once_the_record_moved_on(
+    client: AltiorClient,
+) -> None:
+    created = await client.create_third_party(
+        ThirdPartyCreate(kind="moral", name="Version SARL", establishment_id=await lyon(client))
+    )
+    read_at = created.model_dump(mode="json")["updated_at"]
+    renamed = await client.update_third_party(
+        created.id, ThirdPartyUpdate(name="Version SA"), if_match=read_at
+    )
+    assert renamed.name == "Version SA"
+
+    with pytest.raises(PreconditionFailedError) as refused:  # based on the old version
+        await client.update_third_party(
+            created.id, ThirdPartyUpdate(name="Lost edit"), if_match=read_at
+        )
+    assert refused.value.status == 412 and refused.value.code == "precondition_failed"
+    stored = await client.get_third_party(created.id)
+    assert stored.name == "Version SA"  # nothing written
+    again = await client.update_third_party(
+        created.id,
+        ThirdPartyUpdate(name="Version SAS"),
+        if_match=stored.updated_at.isoformat(),  # the same instant, spelt "+00:00"
+    )
+    assert again.name == "Version SAS"

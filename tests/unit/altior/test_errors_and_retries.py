@@ -24,6 +24,7 @@ from sync_streams.errors import (
     AuthenticationError,
     ConfigError,
     NotFoundError,
+    PreconditionFailedError,
     RateLimitedError,
     RejectedError,
 )
@@ -258,3 +259,17 @@ async def test_a_non_json_success_is_retriable(make_client: Factory) -> None:
     async with make_client(handler) as client:
         [only] = [p async for p in client.third_party_pages()]
     assert [tp.id for tp in only.items] == [1]
+
+
+async def test_a_conditional_patch_carries_its_version_and_a_412_is_not_retried(
+    make_client: Factory,
+) -> None:
+    seen, handler = scripted(error(412, "precondition_failed", field="If-Match"))
+    async with make_client(handler) as client:
+        with pytest.raises(PreconditionFailedError) as refused:
+            await client.update_third_party(
+                1, ThirdPartyUpdate(name="Dupré"), if_match="2024-05-02T09:15:00.000123Z"
+            )
+    assert len(seen) == 1  # the same precondition would fail again: the caller reads
+    assert seen[0].headers["If-Match"] == '"2024-05-02T09:15:00.000123Z"'
+    assert refused.value.status == 412 and not refused.value.retriable

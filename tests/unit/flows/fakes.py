@@ -18,7 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sync_streams.altior.models import Affaire, ThirdParty
-from sync_streams.errors import NotFoundError
+from sync_streams.errors import NotFoundError, PreconditionFailedError
 from sync_streams.sellsy.models import Company, Individual, Opportunity, Pipeline, Step
 from sync_streams.sellsy.models.custom_fields import CustomFieldDefinition
 
@@ -292,6 +292,14 @@ class FakeAltior:
     def _stamp(self, record: dict[str, Any]) -> None:
         record["updated_at"] = self.clock.tick().isoformat()
 
+    @staticmethod
+    def _check_version(record: dict[str, Any], if_match: str | None) -> None:
+        """Altior's conditional PATCH: refused (412) once the record moved on."""
+        if if_match is None:
+            return
+        if datetime.fromisoformat(if_match) != datetime.fromisoformat(record["updated_at"]):
+            raise PreconditionFailedError("changed meanwhile", system="altior", status=412)
+
     def add_affaire(self, name: str, third_party_id: int, **extra: Any) -> int:
         ident = next(self.ids)
         self.affaires[ident] = {
@@ -382,8 +390,11 @@ class FakeAltior:
             else:
                 record[key] = value
 
-    async def update_affaire(self, affaire_id: int, data: Any) -> Affaire:
+    async def update_affaire(
+        self, affaire_id: int, data: Any, *, if_match: str | None = None
+    ) -> Affaire:
         self.calls.append(("PATCH", f"/affaires/{affaire_id}"))
+        self._check_version(self.affaires[affaire_id], if_match)
         self._merge(self.affaires[affaire_id], data.payload())
         self._stamp(self.affaires[affaire_id])
         return await self.get_affaire(affaire_id)
@@ -423,9 +434,12 @@ class FakeAltior:
         self._stamp(self.third_parties[ident])
         return await self.get_third_party(ident)
 
-    async def update_third_party(self, third_party_id: int, data: Any) -> ThirdParty:
+    async def update_third_party(
+        self, third_party_id: int, data: Any, *, if_match: str | None = None
+    ) -> ThirdParty:
         self.calls.append(("PATCH", f"/third-parties/{third_party_id}"))
         record = self.third_parties[third_party_id]
+        self._check_version(record, if_match)
         body = data.payload()
         refs = body.pop("external_references", None)
         record.update(body)

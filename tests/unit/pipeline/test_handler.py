@@ -17,7 +17,7 @@ import pytest
 from sync_streams.domain.envelope import System
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.domain.hashing import content_hash
-from sync_streams.errors import FatalError
+from sync_streams.errors import FatalError, PreconditionFailedError
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.handler import StageFailure, SyncHandler, Verdict
 from sync_streams.pipeline.sides import CounterpartExists, MissingDependency, SideRecord
@@ -47,6 +47,8 @@ class FakeSystem:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     needs: dict[str, str] = field(default_factory=dict)  # field value -> link key required
     creates_uniquely: bool = False  # refuses a second counterpart, like Altior
+    conditional_updates: bool = False  # refuses an update based on an old version, like Altior
+    reads: int = 0
     lookups: int = 0
 
     def record(self, record_id: str) -> SideRecord:
@@ -89,6 +91,7 @@ class FakeSystem:
         )
 
     async def read(self, record_id: str, entity: str) -> SideRecord | None:
+        self.reads += 1
         return self.record(record_id) if record_id in self.records else None
 
     async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
@@ -116,6 +119,8 @@ class FakeSystem:
     async def update(
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent
     ) -> SideRecord:
+        if self.conditional_updates and current.version != self.versions[current.id]:
+            raise PreconditionFailedError("changed meanwhile", system=self.system, status=412)
         self.writes += 1
         self.records[current.id].update(changes)
         self.versions[current.id] = self.clock.tick()

@@ -57,6 +57,16 @@ def not_found(what: str) -> ApiProblem:
     return ApiProblem(404, "not_found", f"{what} introuvable")
 
 
+def precondition_failed(current: str) -> ApiProblem:
+    """412: a conditional write (``If-Match``) based on another version than ``current``."""
+    return ApiProblem(
+        412,
+        "precondition_failed",
+        f"l'enregistrement a été modifié depuis (version actuelle {current})",
+        field="If-Match",
+    )
+
+
 def conflict(
     code: str, message: str, field: str | None, record_id: int | None = None
 ) -> ApiProblem:

@@ -31,6 +31,7 @@ from sync_streams.sandboxes.altior.problems import (
     bad_request,
     conflict,
     not_found,
+    precondition_failed,
 )
 from sync_streams.sandboxes.altior.reference import Reference
 from sync_streams.sandboxes.altior.state import state_of, tenant_of
@@ -227,6 +228,7 @@ async def update(request: web.Request, rt: RecordType) -> web.Response:
         stored = await tx.get(tenant_id, rt.kind, record_id)
         if stored is None:
             raise not_found(rt.label)
+        check_precondition(request, stored)
         changes = rt.validate(body, ref, stored)
         await check_links(tx, tenant_id, changes)
         record = apply_changes(stored, changes)
@@ -238,6 +240,27 @@ async def update(request: web.Request, rt: RecordType) -> web.Response:
         if "external_references" in changes:
             await claim(tx, tenant_id, rt, record)
     return json_response(record)
+
+
+def check_precondition(request: web.Request, stored: dict[str, Any]) -> None:
+    """``If-Match: "<updated_at>"``: write only if the record is still at that version
+    (``*`` or no header: unconditional), else 412 and nothing is written."""
+    wanted = request.headers.get("If-Match")
+    if wanted is None or wanted.strip() == "*":
+        return
+    current = str(stored.get("updated_at"))
+    tags = [tag.strip().removeprefix("W/").strip('"') for tag in wanted.split(",")]
+    if _instant(current) not in {_instant(tag) for tag in tags}:
+        raise precondition_failed(current)
+
+
+def _instant(stamp: str) -> datetime | str:
+    """An RFC 3339 stamp as an instant (any spelling of it matches), else as text."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def get(request: web.Request, kind: str, label: str) -> web.Response:
