@@ -5,6 +5,11 @@ an id link, and waits (parked) until then.  A free contact obeys its own flag.
 Sellsy keeps no company id on the contact itself: the poller asks
 ``GET /contacts/{id}/companies`` for each changed contact (one call per change)
 and records the first company as ``_company_id`` in the snapshot.
+
+A Sellsy contact cannot carry a searchable marker: a create whose answer was lost
+is found again by the contacts created since just before it, with the names and
+email we sent, that the sync links to nothing else (``flows.lost_creates``).  After
+a crash, the Altior contact's external reference (read fresh) names its contact.
 """
 
 from __future__ import annotations
@@ -15,6 +20,13 @@ from sync_streams.altior.writes import ContactCreate as AltiorContactCreate
 from sync_streams.altior.writes import ContactUpdate as AltiorContactUpdate
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import NotFoundError
+from sync_streams.flows.lost_creates import (
+    CREATE_RETRY,
+    create_once,
+    creation_window,
+    first_unclaimed,
+    same_values,
+)
 from sync_streams.flows.records import (
     AdapterBase,
     side_record,
@@ -22,6 +34,7 @@ from sync_streams.flows.records import (
     unique_create,
     version_tag,
 )
+from sync_streams.http.retry import RetryPolicy
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -34,10 +47,13 @@ from sync_streams.pipeline.sides import MissingDependency, SideAdapter, SideReco
 from sync_streams.pipeline.state import link_key
 from sync_streams.pipeline.tables import SyncTables
 from sync_streams.runtime.tenant import TenantRuntime
+from sync_streams.sellsy.models import Contact
 from sync_streams.sellsy.models.writes import ContactCreate, ContactUpdate
 
 SELLSY_COMPANY = "_company_id"
 ALTIOR_ENTITY = "altior_contact"
+SAME_PERSON = ("first_name", "last_name", "email")
+"""What a contact found after a lost create must hold as we sent it."""
 
 __all__ = ["SELLSY_COMPANY", "ContactSync", "company_id_of"]
 
@@ -65,6 +81,8 @@ class _Side(AdapterBase):
 
 class SellsyContacts(_Side):
     system = "sellsy"
+    create_retry: RetryPolicy = CREATE_RETRY
+    """A create that fails without an answer (``flows.lost_creates``)."""
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
         return record  # Altior keeps the link (its external reference)
@@ -88,8 +106,36 @@ class SellsyContacts(_Side):
             return None
 
     async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
+        """The contact the Altior contact's external reference names.  Read fresh: a
+        redelivered event's snapshot predates the reference written after creating."""
         known = external_sellsy_id(source.snapshot, self.mapping)
+        if known is None:
+            try:
+                fresh = await self.altior.get_contact(int(source.id))
+            except NotFoundError:
+                return None
+            known = external_sellsy_id(snapshot_of(fresh), self.mapping)
         return await self.read(known, "contact") if known is not None else None
+
+    def _claimed(self, contact_id: int, altior_id: str) -> bool:
+        """The sync already links this Sellsy contact to another Altior contact."""
+        link = self.tables.links.get(link_key(self.runtime.tenant, "sellsy", "contact", contact_id))
+        return link is not None and link.altior_id != altior_id
+
+    async def _create_once(self, body: ContactCreate, altior_id: str) -> Contact:
+        """Create the contact; after a lost answer, adopt the one that attempt made."""
+        window = creation_window()
+        sent = body.payload()
+
+        async def find() -> Contact | None:
+            found = await self.sellsy.find_contacts(created=window, last_name=body.last_name)
+            return first_unclaimed(
+                found,
+                lambda contact: same_values(contact, sent, SAME_PERSON),
+                lambda contact_id: self._claimed(contact_id, altior_id),
+            )
+
+        return await create_once(lambda: self.sellsy.create_contact(body), find, self.create_retry)
 
     async def _link(self, contact_id: int, source: SideRecord) -> None:
         third_party = company_id_of(source.snapshot, "third_party_id")
@@ -102,7 +148,7 @@ class SellsyContacts(_Side):
         if third_party is not None:  # fail before creating anything if the company waits
             self.linked_id("altior", "third_party", third_party, "sellsy")
         body = sellsy_contact_body(source.fields, None, self.mapping)
-        model = await self.sellsy.create_contact(ContactCreate.model_validate(body))
+        model = await self._create_once(ContactCreate.model_validate(body), source.id)
         await self._link(int(model.id), source)
         await self.altior.update_contact(
             int(source.id),

@@ -12,6 +12,12 @@
   and the Workflow/Etape of the new opportunity (so it is found again after a crash
   and its fields say where the deal stands).
 
+An opportunity cannot carry a searchable marker: a create whose answer was lost is
+found again by the opportunities of the same company or individual created since
+just before it, with the name, pipeline and step we sent, that the sync links to
+nothing else (``flows.lost_creates``).  After a crash, the affaire's external
+reference (read fresh) names its opportunity.
+
 Status changes reach Altior through ``/close`` and ``/reopen``.  Moves asked by
 Altior documents are not here: see ``flows.deal_moves``.
 """
@@ -30,6 +36,13 @@ from sync_streams.flows.deal_context import (
     DealContext,
     sellsy_client,
 )
+from sync_streams.flows.lost_creates import (
+    CREATE_RETRY,
+    create_once,
+    creation_window,
+    first_unclaimed,
+    same_values,
+)
 from sync_streams.flows.records import (
     AdapterBase,
     side_record,
@@ -38,6 +51,7 @@ from sync_streams.flows.records import (
     version_tag,
 )
 from sync_streams.flows.third_parties import ThirdPartySync
+from sync_streams.http.retry import RetryPolicy
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -50,6 +64,7 @@ from sync_streams.pipeline.mapping import (
 from sync_streams.pipeline.sides import SideAdapter, SideRecord
 from sync_streams.pipeline.tables import SyncTables
 from sync_streams.runtime.tenant import TenantRuntime
+from sync_streams.sellsy.models import Opportunity, RelatedObject
 from sync_streams.sellsy.models.writes import OpportunityCreate, OpportunityUpdate
 
 __all__ = ["AltiorDeals", "DealSync", "SellsyDeals", "deal_context"]
@@ -75,6 +90,8 @@ class _Side(AdapterBase):
 
 class SellsyDeals(_Side):
     system = "sellsy"
+    create_retry: RetryPolicy = CREATE_RETRY
+    """A create that fails without an answer (``flows.lost_creates``)."""
 
     def _ids(self) -> list[int]:
         flag = self.flags.for_entity(SELLSY_ENTITY)
@@ -118,12 +135,48 @@ class SellsyDeals(_Side):
             )
         return {"id": int(link.sellsy_id), "type": link.entity_of("sellsy")}
 
+    def _same(self, found: Opportunity, body: OpportunityCreate) -> bool:
+        """``found`` holds the name, pipeline and step we sent."""
+        pipeline = found.pipeline.id if found.pipeline is not None else None
+        step = found.step.id if found.step is not None else None
+        return (pipeline, step) == (body.pipeline, body.step) and same_values(
+            found, {"name": body.name}, ("name",)
+        )
+
+    def _claimed(self, opportunity_id: int, affaire_id: str) -> bool:
+        """The sync already links this opportunity to another affaire."""
+        link = self.context.link("sellsy", SELLSY_ENTITY, opportunity_id)
+        return link is not None and link.altior_id != affaire_id
+
+    async def _create_once(
+        self, body: OpportunityCreate, related: RelatedObject, affaire_id: str
+    ) -> Opportunity:
+        """Create the opportunity; after a lost answer, adopt the one that attempt made."""
+        window = creation_window()
+        ids = self._ids()
+
+        async def find() -> Opportunity | None:
+            found = await self.sellsy.find_opportunities(
+                created=window, related=[related], custom_field_ids=ids
+            )
+            return first_unclaimed(
+                found,
+                lambda opportunity: self._same(opportunity, body),
+                lambda opportunity_id: self._claimed(opportunity_id, affaire_id),
+            )
+
+        return await create_once(
+            lambda: self.sellsy.create_opportunity(body, custom_field_ids=ids),
+            find,
+            self.create_retry,
+        )
+
     async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
         related = await self._related(source, event)
         catalog = await self.context.creation_catalog()
         body = sellsy_opportunity_body(source.fields, None, catalog=catalog, related=[related])
-        model = await self.sellsy.create_opportunity(
-            OpportunityCreate.model_validate(body), custom_field_ids=self._ids()
+        model = await self._create_once(
+            OpportunityCreate.model_validate(body), RelatedObject.model_validate(related), source.id
         )
         created = self._record(model)
         # the affaire remembers its opportunity (found again after a crash) and where it stands

@@ -3,10 +3,10 @@
 Idempotent creates (a redelivered event must find what it created):
 * Sellsy -> Altior: the Altior record carries the external reference
   (EXTERNAL/SELLSY = Sellsy id), searched before any create.
-* Altior -> Sellsy: the Sellsy record's ``reference`` is ``ALTIOR-<id>`` (searched
-  before creating a company), and the Altior record then gets the Sellsy id as its
-  external reference.  Sellsy cannot search individuals by reference: an individual
-  whose create answer was lost may be created twice (documented in sync-rules.md).
+* Altior -> Sellsy: the Sellsy company or individual's ``reference`` is
+  ``ALTIOR-<id>``, searched before creating it and before each further attempt of a
+  create whose answer was lost (``flows.lost_creates``); the Altior record then gets
+  the Sellsy id as its external reference.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from sync_streams.altior.writes import ThirdPartyCreate, ThirdPartyUpdate
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import NotFoundError
+from sync_streams.flows.lost_creates import CREATE_RETRY, create_once
 from sync_streams.flows.records import (
     AdapterBase,
     side_record,
@@ -23,7 +24,7 @@ from sync_streams.flows.records import (
     unique_create,
     version_tag,
 )
-from sync_streams.http.retry import RetryPolicy, call_with_retries
+from sync_streams.http.retry import RetryPolicy
 from sync_streams.pipeline.filters import passes_import_filter
 from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
@@ -53,8 +54,8 @@ def altior_marker(altior_id: str | int) -> str:
 
 class SellsyThirdParties(AdapterBase):
     system = "sellsy"
-    create_retry = RetryPolicy(attempts=3, base_delay=1.0)
-    """A Sellsy company create that fails without an answer: 1 s, then 2 s, apart."""
+    create_retry: RetryPolicy = CREATE_RETRY
+    """A create that fails without an answer (``flows.lost_creates``)."""
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
         return record  # Altior keeps the link (its external reference)
@@ -86,25 +87,41 @@ class SellsyThirdParties(AdapterBase):
             found = await self.read(known, entity)
             if found is not None:
                 return found
-        if entity == "company":
-            matches = await self.sellsy.find_companies(
-                references=[altior_marker(source.id)], custom_field_ids=self._flag_ids(entity)
-            )
-            if matches:
-                return self._record("company", matches[0])
-        return None
+        found = await self._marked(entity, altior_marker(source.id))
+        return self._record(entity, found) if found is not None else None
+
+    async def _marked(self, entity: str, marker: str) -> Any:
+        """The company or individual carrying our ``marker`` in ``reference``, if any."""
+        ids = self._flag_ids(entity)
+        if entity == "individual":
+            people = await self.sellsy.find_individuals(references=[marker], custom_field_ids=ids)
+            return people[0] if people else None
+        companies = await self.sellsy.find_companies(references=[marker], custom_field_ids=ids)
+        return companies[0] if companies else None
 
     async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
         marker = altior_marker(source.id)
+        entity = "individual" if source.fields.get("kind") == "person" else "company"
+
+        async def find() -> Any:
+            return await self._marked(entity, marker)
+
         model: Any
-        if source.fields.get("kind") == "person":
-            body = sellsy_individual_body(source.fields, None, self.mapping, reference=marker)
-            model = await self.sellsy.create_individual(IndividualCreate.model_validate(body))
-            created = await self.read(str(model.id), "individual")
+        if entity == "individual":
+            person = IndividualCreate.model_validate(
+                sellsy_individual_body(source.fields, None, self.mapping, reference=marker)
+            )
+            model = await create_once(
+                lambda: self.sellsy.create_individual(person), find, self.create_retry
+            )
         else:
-            body = sellsy_company_body(source.fields, None, reference=marker)
-            model = await self._create_company(CompanyCreate.model_validate(body), marker)
-            created = await self.read(str(model.id), "company")
+            company = CompanyCreate.model_validate(
+                sellsy_company_body(source.fields, None, reference=marker)
+            )
+            model = await create_once(
+                lambda: self.sellsy.create_company(company), find, self.create_retry
+            )
+        created = await self.read(str(model.id), entity)
         if created is None:
             raise NotFoundError("record vanished right after creation", system="sellsy")
         await self.altior.update_third_party(
@@ -114,26 +131,6 @@ class SellsyThirdParties(AdapterBase):
             ),
         )
         return created
-
-    async def _create_company(self, body: CompanyCreate, marker: str) -> Any:
-        """Sellsy's client does not resend a create whose answer was lost (a 5xx, a
-        dropped connection): it may have been made.  The company carries our marker, so
-        each retry looks for it before creating again; bounded by ``create_retry``, then
-        the event is dead-lettered for a requeue."""
-        first = True
-
-        async def attempt() -> Any:
-            nonlocal first
-            if not first:
-                found = await self.sellsy.find_companies(
-                    references=[marker], custom_field_ids=self._flag_ids("company")
-                )
-                if found:
-                    return found[0]
-            first = False
-            return await self.sellsy.create_company(body)
-
-        return await call_with_retries(attempt, self.create_retry)
 
     async def update(
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent

@@ -18,8 +18,17 @@ from types import SimpleNamespace
 from typing import Any
 
 from sync_streams.altior.models import Affaire, ThirdParty
+from sync_streams.altior.models import Contact as AltiorContact
 from sync_streams.errors import NotFoundError, PreconditionFailedError
-from sync_streams.sellsy.models import Company, Individual, Opportunity, Pipeline, Step
+from sync_streams.sellsy.models import (
+    Company,
+    Contact,
+    ContactCompanyLink,
+    Individual,
+    Opportunity,
+    Pipeline,
+    Step,
+)
 from sync_streams.sellsy.models.custom_fields import CustomFieldDefinition
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -60,6 +69,8 @@ class FakeSellsy:
     opportunities: dict[int, dict[str, Any]] = field(default_factory=dict)
     companies: dict[int, dict[str, Any]] = field(default_factory=dict)
     individuals: dict[int, dict[str, Any]] = field(default_factory=dict)
+    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    contact_links: dict[int, list[int]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
 
@@ -259,7 +270,10 @@ class FakeSellsy:
     async def get_individual(
         self, individual_id: int, *, custom_field_ids: Iterable[int] = ()
     ) -> Individual:
-        raise NotFoundError("no such individual", system="sellsy")
+        self.calls.append(("GET", f"/individuals/{individual_id}"))
+        if individual_id not in self.individuals:
+            raise NotFoundError("no such individual", system="sellsy")
+        return Individual.model_validate(copy.deepcopy(self.individuals[individual_id]))
 
     async def find_companies(self, **filters: Any) -> list[Company]:
         references = set(filters.get("references") or ())
@@ -267,6 +281,100 @@ class FakeSellsy:
             Company.model_validate(c)
             for c in self.companies.values()
             if c.get("reference") in references
+        ]
+
+    async def find_individuals(
+        self, *, references: Iterable[str], custom_field_ids: Iterable[int] = ()
+    ) -> list[Individual]:
+        self.calls.append(("POST", "/individuals/search"))
+        wanted = {r.lower() for r in references}
+        return [
+            Individual.model_validate(copy.deepcopy(i))
+            for i in self.individuals.values()
+            if str(i.get("reference") or "").lower() in wanted
+        ]
+
+    async def create_individual(
+        self, individual: Any, *, custom_field_ids: Iterable[int] = ()
+    ) -> Individual:
+        self.calls.append(("POST", "/individuals"))
+        ident = next(self.ids)
+        stamp = self.clock.tick().isoformat()
+        self.individuals[ident] = {"id": ident, **individual.payload(), "updated_at": stamp}
+        return await self.get_individual(ident)
+
+    # --- contacts (created from Altior) ----------------------------------------------
+
+    async def get_contact(
+        self, contact_id: int, *, custom_field_ids: Iterable[int] = ()
+    ) -> Contact:
+        self.calls.append(("GET", f"/contacts/{contact_id}"))
+        if contact_id not in self.contacts:
+            raise NotFoundError("no such contact", system="sellsy")
+        return Contact.model_validate(copy.deepcopy(self.contacts[contact_id]))
+
+    async def create_contact(
+        self, contact: Any, *, custom_field_ids: Iterable[int] = ()
+    ) -> Contact:
+        self.calls.append(("POST", "/contacts"))
+        ident = next(self.ids)
+        stamp = self.clock.tick().isoformat()
+        self.contacts[ident] = {
+            "id": ident,
+            **contact.payload(),
+            "created": stamp,
+            "updated": stamp,
+        }
+        return await self.get_contact(ident)
+
+    async def find_contacts(
+        self,
+        *,
+        created: Any,
+        last_name: str | None = None,
+        email: str | None = None,
+        custom_field_ids: Iterable[int] = (),
+    ) -> list[Contact]:
+        self.calls.append(("POST", "/contacts/search"))
+        return [
+            Contact.model_validate(copy.deepcopy(c))
+            for c in self.contacts.values()
+            if datetime.fromisoformat(c["created"]) >= created.start
+            and last_name in (None, c.get("last_name"))
+            and email in (None, c.get("email"))
+        ]
+
+    async def list_contact_companies(self, contact_id: int) -> list[Company]:
+        self.calls.append(("GET", f"/contacts/{contact_id}/companies"))
+        return [await self.get_company(c) for c in self.contact_links.get(contact_id, [])]
+
+    async def link_contact_to_company(self, company_id: int, contact_id: int) -> ContactCompanyLink:
+        self.calls.append(("POST", f"/companies/{company_id}/contacts/{contact_id}"))
+        linked = self.contact_links.setdefault(contact_id, [])
+        if company_id not in linked:
+            linked.append(company_id)
+        return ContactCompanyLink(company_id=company_id, contact_id=contact_id)
+
+    async def find_opportunities(
+        self,
+        *,
+        created: Any,
+        name: str | None = None,
+        related: Iterable[Any] = (),
+        custom_field_ids: Iterable[int] = (),
+    ) -> list[Opportunity]:
+        self.calls.append(("POST", "/opportunities/search"))
+        wanted = {(r.type, r.id) for r in related}
+        return [
+            Opportunity.model_validate(copy.deepcopy(o))
+            for o in self.opportunities.values()
+            if datetime.fromisoformat(o["created"]) >= created.start
+            and name in (None, o["name"])
+            and (
+                not wanted
+                or ("company", o["company_id"]) in wanted
+                or ("individual", o["individual_id"]) in wanted
+            )
         ]
 
     async def create_company(
@@ -282,6 +390,7 @@ class FakeAltior:
     clock: Clock
     affaires: dict[int, dict[str, Any]] = field(default_factory=dict)
     third_parties: dict[int, dict[str, Any]] = field(default_factory=dict)
+    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
     quotes: dict[int, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -449,3 +558,34 @@ class FakeAltior:
             ]
         self._stamp(record)
         return await self.get_third_party(third_party_id)
+
+    # --- contacts --------------------------------------------------------------------
+
+    def add_contact(self, first_name: str, last_name: str, **extra: Any) -> int:
+        ident = next(self.ids)
+        self.contacts[ident] = {
+            "id": ident,
+            "first_name": first_name,
+            "last_name": last_name,
+            "establishment_id": 1,
+            "external_references": [],
+            **extra,
+        }
+        self._stamp(self.contacts[ident])
+        return ident
+
+    async def get_contact(self, contact_id: int) -> AltiorContact:
+        self.calls.append(("GET", f"/contacts/{contact_id}"))
+        if contact_id not in self.contacts:
+            raise NotFoundError("no such contact", system="altior")
+        return AltiorContact.model_validate(copy.deepcopy(self.contacts[contact_id]))
+
+    async def update_contact(
+        self, contact_id: int, data: Any, *, if_match: str | None = None
+    ) -> AltiorContact:
+        self.calls.append(("PATCH", f"/contacts/{contact_id}"))
+        record = self.contacts[contact_id]
+        self._check_version(record, if_match)
+        self._merge(record, data.payload())
+        self._stamp(record)
+        return await self.get_contact(contact_id)

@@ -149,9 +149,27 @@ class CompanyEndpoints(EndpointGroup):
             custom_field_ids=custom_field_ids,
         )
 
+    async def find_individuals(
+        self, *, references: Sequence[str], custom_field_ids: Iterable[int] = ()
+    ) -> list[Individual]:
+        """Individuals whose ``reference`` is one of ``references`` (exact,
+        case-insensitive, 1 to 100): how a create whose answer was lost is found."""
+        if not references or len(references) > 100:
+            raise ValueError("Sellsy accepts 1 to 100 references per search")
+        return await self._collect_search(
+            "/individuals/search",
+            {"reference": list(dict.fromkeys(references))},
+            Individual,
+            entity="individual",
+            order="id",
+            custom_field_ids=custom_field_ids,
+        )
+
     async def create_individual(
         self, individual: IndividualCreate, *, custom_field_ids: Iterable[int] = ()
     ) -> Individual:
+        """Create an individual.  Not retried on a lost answer (see docs): look it up
+        by ``reference`` before trying again."""
         return await self._one(
             "POST",
             "/individuals",

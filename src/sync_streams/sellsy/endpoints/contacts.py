@@ -67,6 +67,27 @@ class ContactEndpoints(EndpointGroup):
             custom_field_ids=custom_field_ids,
         )
 
+    async def find_contacts(
+        self,
+        *,
+        created: DateRange,
+        last_name: str | None = None,
+        email: str | None = None,
+        custom_field_ids: Iterable[int] = (),
+    ) -> list[Contact]:
+        """Contacts created within ``created`` with exactly this ``last_name`` and
+        ``email`` (each when given), oldest first.  Sellsy cannot search contacts by
+        reference: this is how a create whose answer was lost is found."""
+        filters = {"created": created.as_filter(), "last_name": last_name, "email": email}
+        return await self._collect_search(
+            "/contacts/search",
+            filters,
+            Contact,
+            entity="contact",
+            order="id",
+            custom_field_ids=custom_field_ids,
+        )
+
     async def create_contact(
         self, contact: ContactCreate, *, custom_field_ids: Iterable[int] = ()
     ) -> Contact:

@@ -13,6 +13,7 @@ from sync_streams.sellsy.models import (
     OpportunityStatus,
     OpportunityUpdate,
     Pipeline,
+    RelatedObject,
     Step,
 )
 from sync_streams.sellsy.queries import DateRange, Direction
@@ -65,6 +66,31 @@ class OpportunityEndpoints(EndpointGroup):
             f"/opportunities/{int(opportunity_id)}",
             Opportunity,
             entity="opportunity",
+            custom_field_ids=custom_field_ids,
+        )
+
+    async def find_opportunities(
+        self,
+        *,
+        created: DateRange,
+        name: str | None = None,
+        related: Iterable[RelatedObject] = (),
+        custom_field_ids: Iterable[int] = (),
+    ) -> list[Opportunity]:
+        """Opportunities created within ``created``, named ``name`` and related to one
+        of ``related`` (each when given), oldest first.  Sellsy cannot search them by
+        reference: this is how a create whose answer was lost is found."""
+        filters = {
+            "created": created.as_filter(),
+            "name": name,
+            "related_objects": [{"type": r.type, "id": int(r.id)} for r in related],
+        }
+        return await self._collect_search(
+            "/opportunities/search",
+            filters,
+            Opportunity,
+            entity="opportunity",
+            order="id",
             custom_field_ids=custom_field_ids,
         )
 
