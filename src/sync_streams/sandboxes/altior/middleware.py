@@ -1,7 +1,8 @@
 """What happens around every contract call: auth, quota, faults, errors, call log.
 
 Only paths under ``/api/v1`` go through auth, quotas and faults; the ``/_admin``
-surface only gets uniform error bodies.
+surface only gets uniform error bodies.  A lost answer (``lose_answer``) runs the
+handler, then closes the connection: the call log keeps the status it answered.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sync_streams.sandboxes.altior.state import TENANT_KEY, state_of
 from sync_streams.sandboxes.altior.tenants import log_call, now_stamp, resolve_key
 
 API_PREFIX = "/api/v1"
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 MAX_LOGGED_BODY = 20_000
 log = logging.getLogger("sync_streams.sandboxes.altior")
 
@@ -74,7 +76,8 @@ async def contract_middleware(request: web.Request, handler: Handler) -> web.Str
         raw = await request.read()
         entry["body"] = raw[:MAX_LOGGED_BODY].decode("utf-8", "replace")
     response = await _guarded(request, handler, entry)
-    entry["status"] = response.status if response is not None else 0
+    # 0: dropped without an answer (a lost answer logs the status it had)
+    entry["status"] = response.status if response is not None else entry.get("status", 0)
     entry["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
     if entry["tenant_id"] is not None:
         await log_call(state.store, entry)
@@ -112,7 +115,11 @@ async def _guarded(
     if faults.applies_to(contract_path):
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
-        decision = faults.decide()
+        decision = faults.decide(write=request.method in WRITES)
+        if decision == "lose_answer":  # processed; the client never hears so
+            answered = await _answer(request, handler)
+            entry["fault"], entry["status"] = decision, answered.status
+            return None
         if decision == "drop":
             entry["fault"] = "drop"
             return None

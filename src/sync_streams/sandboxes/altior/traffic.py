@@ -1,8 +1,11 @@
 """Fault injection and quotas: what makes the sandbox behave like a real, busy ERP.
 
 Both are per tenant, set through ``/_admin`` and stored with the tenant (they
-survive a restart).  Deterministic counters (``fail_next``, ``drop_next``) serve
-tests; rates (``error_rate``, ``drop_rate``) serve demos and soak runs.
+survive a restart).  Deterministic counters (``fail_next``, ``drop_next``,
+``lose_answer_next``) serve tests; rates (``error_rate``, ``drop_rate``,
+``lose_answer_rate``) serve demos and soak runs.  Every fault strikes before the
+call is processed except a lost answer: the write is made, then the connection is
+closed without its answer (what a timeout does in production).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ class Faults:
     drop_rate: float = 0.0  # share of calls whose connection is closed without answer
     drop_next: int = 0
     rate_limit_rate: float = 0.0  # share of calls answered 429 with ``Retry-After: 1``
+    # share of writes (POST/PUT/PATCH/DELETE) processed, then closed without an answer
+    lose_answer_rate: float = 0.0
+    lose_answer_next: int = 0  # the next N writes are processed and their answer lost
     path_prefix: str = ""  # only calls under /api/v1 + this prefix are affected
     # records written while set (API or admin, any path) stay out of every listing for
     # that many seconds, keeping the updated_at of their write: a long transaction or
@@ -39,13 +45,15 @@ class Faults:
         if unknown:
             raise ValueError(f"réglage(s) inconnu(s) : {', '.join(sorted(unknown))}")
         faults = cls(**data)
-        for name in ("error_rate", "drop_rate", "rate_limit_rate"):
+        for name in ("error_rate", "drop_rate", "rate_limit_rate", "lose_answer_rate"):
             value = getattr(faults, name)
             if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} doit être entre 0 et 1")
         late = faults.late_visibility_seconds
         if not isinstance(late, int | float) or not 0.0 <= late <= 3600.0:
             raise ValueError("late_visibility_seconds doit être entre 0 et 3600")
+        if not isinstance(faults.lose_answer_next, int) or faults.lose_answer_next < 0:
+            raise ValueError("lose_answer_next doit être un entier positif ou nul")
         if not 400 <= int(faults.error_status) <= 599:
             raise ValueError("error_status doit être un statut HTTP d'erreur")
         faults._random = random.Random(faults.seed)
@@ -57,20 +65,26 @@ class Faults:
     def applies_to(self, contract_path: str) -> bool:
         return contract_path.startswith(self.path_prefix)
 
-    def decide(self) -> str | None:
-        """``"drop"``, ``"error"``, ``"rate_limited"`` or None for this call (uses up counters)."""
+    def decide(self, *, write: bool = False) -> str | None:
+        """``"drop"``, ``"error"``, ``"rate_limited"``, ``"lose_answer"`` (``write``s
+        only) or None for this call (uses up counters)."""
         if self.drop_next > 0:
             self.drop_next -= 1
             return "drop"
         if self.fail_next > 0:
             self.fail_next -= 1
             return "error"
+        if write and self.lose_answer_next > 0:
+            self.lose_answer_next -= 1
+            return "lose_answer"
         if self.drop_rate and self._random.random() < self.drop_rate:
             return "drop"
         if self.rate_limit_rate and self._random.random() < self.rate_limit_rate:
             return "rate_limited"
         if self.error_rate and self._random.random() < self.error_rate:
             return "error"
+        if write and self.lose_answer_rate and self._random.random() < self.lose_answer_rate:
+            return "lose_answer"
         return None
 
 

@@ -3,9 +3,10 @@
 Order of the gate for ``/v2/*`` (as a client observes it): identify the
 account from the bearer token -> count the call against the account's quota ->
 injected faults (latency, drop, 5xx) -> 429 if a quota window is exhausted ->
-401 if the token is missing, bad, expired or revoked -> the handler.  Every
+401 if the token is missing, bad, expired or revoked -> the handler -> a lost
+answer (``lose_answer``: the connection closed once the write is made).  Every
 answer of an identified account carries the ``X-Quota-Remaining-By-*``
-headers; every call is written to the call log.
+headers; every call is written to the call log, with the fault that struck it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ from sync_streams.sandboxes.sellsy.opportunities import opportunity_routes
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 DROPPED = 0
-"""Status written to the call log for a connection closed without an answer."""
+"""Status written to the call log for a connection closed without an answer (a lost
+answer logs the status the handler answered, with the fault ``lose_answer``)."""
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+FAULT: web.RequestKey[str | None] = web.RequestKey("sellsy_fault")
+"""The injected fault that struck this call, for the call log."""
+ANSWERED: web.RequestKey[int] = web.RequestKey("sellsy_answered")
+"""The status of an answer made and then lost (``lose_answer``)."""
 
 _HTTP_MESSAGES = {
     404: "Ressource introuvable.",
@@ -54,7 +61,14 @@ def _drop(request: web.Request) -> None:
     raise Dropped
 
 
+def _is_write(request: web.Request) -> bool:
+    """A call that changes data (searches are POSTs that do not)."""
+    return request.method in WRITES and not request.path.endswith("/search")
+
+
 async def _apply_fault(request: web.Request, decision: FaultDecision) -> None:
+    """The faults that strike before the handler (``lose_answer`` strikes after it)."""
+    request[FAULT] = decision.action
     if decision.latency_ms:
         await asyncio.sleep(decision.latency_ms / 1000)
     if decision.action == "drop":
@@ -74,12 +88,15 @@ async def _api_call(request: web.Request, handler: Handler, sandbox: Sandbox) ->
     request[ACCOUNT_ID] = account_id
     request[CLIENT_ID] = claims.client_id if claims else None
     headers: dict[str, str] = {}
+    lose_answer = False
     try:
         quota = None
         if account_id is not None and settings is not None:
             quota = sandbox.quota.consume(account_id, settings.quota, sandbox.clock.now_us())
             headers = quota.headers()
-        await _apply_fault(request, await sandbox.fault_decision(account_id))
+        decision = await sandbox.fault_decision(account_id, write=_is_write(request))
+        lose_answer = decision.action == "lose_answer"
+        await _apply_fault(request, decision)
         if quota is not None and not quota.allowed:
             raise quota_exceeded(quota.exhausted or "second", quota.retry_after)
         await sandbox.check_token(claims)
@@ -95,6 +112,9 @@ async def _api_call(request: web.Request, handler: Handler, sandbox: Sandbox) ->
         log.exception("sandbox handler failed on %s %s", request.method, request.path)
         response = server_error().response()
     response.headers.update(headers)
+    if lose_answer:  # processed: the client never hears so
+        request[ANSWERED] = response.status
+        _drop(request)
     return response
 
 
@@ -133,6 +153,7 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         status = exc.status
         return exc.response()
     except Dropped:
+        status = request.get(ANSWERED, DROPPED)
         return web.Response(status=499)  # never reaches the client: transport is gone
     finally:
         await sandbox.store.log_call(
@@ -145,6 +166,7 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
                 status,
                 at_us,
                 round((time.perf_counter() - started) * 1000, 3),
+                request.get(FAULT),
             )
         )
 

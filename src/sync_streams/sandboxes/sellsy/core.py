@@ -149,13 +149,16 @@ class Sandbox:
             raise unauthorized("jeton d'accès révoqué")
 
     # -- faults -----------------------------------------------------------------------------
-    async def fault_decision(self, account_id: int | None) -> faults.FaultDecision:
-        """Roll the dice for one request and persist any countdown that moved."""
+    async def fault_decision(
+        self, account_id: int | None, *, write: bool = False
+    ) -> faults.FaultDecision:
+        """Roll the dice for one request (``write``: it changes data) and persist any
+        countdown that moved."""
         settings = await self.settings(account_id) if account_id is not None else None
         sets = [self.global_faults] + ([settings.faults] if settings is not None else [])
         if not any(f.active() for f in sets):
             return faults.FaultDecision(0, None)
-        decision, updated = faults.decide(sets, self.rng)
+        decision, updated = faults.decide(sets, self.rng, write=write)
         if updated[0] != self.global_faults:
             await self.set_global_faults(updated[0])
         if settings is not None and account_id is not None and updated[1] != settings.faults:

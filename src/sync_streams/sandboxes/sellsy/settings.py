@@ -28,10 +28,12 @@ class Quota(Strict):
 
 
 class Faults(Strict):
-    """Misbehaviour to inject before the request reaches its handler.
+    """Misbehaviour to inject before the request reaches its handler -- or, for
+    ``lose_answer_*``, after it: the write is made and its answer never arrives.
 
-    Rates are probabilities per request; ``fail_next`` / ``drop_next`` are
-    deterministic counters (the next N requests fail, then normal service).
+    Rates are probabilities per request; ``fail_next`` / ``drop_next`` /
+    ``lose_answer_next`` are deterministic counters (the next N requests fail, then
+    normal service).
     """
 
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -42,6 +44,11 @@ class Faults(Strict):
     drop_next: int = Field(default=0, ge=0)
     rate_limit_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of requests answered 429 with ``Retry-After: 1`` (as an exhausted quota)."""
+    lose_answer_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of writes (POST/PUT/PATCH/DELETE, searches excepted) that are processed,
+    then have their connection closed without an answer: a timeout after the fact."""
+    lose_answer_next: int = Field(default=0, ge=0)
+    """The next N writes are processed and their answer lost (as ``lose_answer_rate``)."""
     token_lifetime: int | None = Field(default=None, ge=0)
     """Overrides ``expires_in`` of the tokens issued while set (0 = already expired)."""
     late_visibility_seconds: float = Field(default=0.0, ge=0.0, le=3600.0)

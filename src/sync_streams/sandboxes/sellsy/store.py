@@ -57,13 +57,13 @@ CREATE TABLE IF NOT EXISTS cf_values (
 CREATE TABLE IF NOT EXISTS calls (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER, client_id TEXT,
     method TEXT NOT NULL, path TEXT NOT NULL, query TEXT NOT NULL, status INTEGER NOT NULL,
-    at_us INTEGER NOT NULL, duration_ms REAL NOT NULL
+    at_us INTEGER NOT NULL, duration_ms REAL NOT NULL, fault TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_account ON calls (account_id, seq);
 """
 
 Row = dict[str, Any]
-CallEntry = tuple[int | None, str | None, str, str, str, int, int, float]
+CallEntry = tuple[int | None, str | None, str, str, str, int, int, float, str | None]
 CALL_COLUMNS = (
     "account_id",
     "client_id",
@@ -73,6 +73,7 @@ CALL_COLUMNS = (
     "status",
     "at_us",
     "duration_ms",
+    "fault",
 )
 CALL_FLUSH_AT = 200
 VISIBLE = "(visible_us IS NULL OR visible_us <= ?)"
@@ -107,6 +108,9 @@ class Store:
             columns = {str(row[1]) for row in await cursor.fetchall()}
         if "visible_us" not in columns:  # a database made before late visibility
             await conn.execute("ALTER TABLE records ADD COLUMN visible_us INTEGER")
+        async with conn.execute("PRAGMA table_info(calls)") as cursor:
+            if "fault" not in {str(row[1]) for row in await cursor.fetchall()}:
+                await conn.execute("ALTER TABLE calls ADD COLUMN fault TEXT")
         return cls(conn)
 
     async def close(self) -> None:
@@ -291,7 +295,7 @@ class Store:
         async with self.transaction() as conn:
             await conn.executemany(
                 f"INSERT INTO calls ({', '.join(CALL_COLUMNS)})"  # noqa: S608 - constant columns
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f" VALUES ({', '.join('?' * len(CALL_COLUMNS))})",
                 batch,
             )
 
