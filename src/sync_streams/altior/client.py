@@ -59,7 +59,7 @@ class AltiorClient(ReadEndpoints, WriteEndpoints):
             raise TypeError("api_key must be a pydantic.SecretStr")
         self.base_url = api_root(base_url)
         self.user_login = user_login
-        self.pacer = pacer if pacer is not None else QuotaPacer(DEFAULT_PER_SECOND)
+        self.pacer = pacer if pacer is not None else QuotaPacer(DEFAULT_PER_SECOND, sliding=True)
         self.page_size = check_limit(page_size)
         self._session = AltiorSession(
             base_url=self.base_url,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sync_streams.http.pacing import QuotaPacer
 
 
@@ -114,3 +116,68 @@ async def test_two_pacers_never_wait_for_each_other() -> None:
     await other.acquire()
     assert fake_b.sleeps == []
     assert fake_a.sleeps == []
+
+
+class SlidingServer:
+    """A server counting calls in a sliding second, as Altior's contract says."""
+
+    def __init__(self, per_second: int) -> None:
+        self.per_second = per_second
+        self.calls: list[float] = []
+        self.refused = 0
+
+    def take(self, now: float) -> dict[str, str]:
+        in_window = [t for t in self.calls if now - t < 1.0]
+        if len(in_window) >= self.per_second:
+            self.refused += 1
+        self.calls.append(now)
+        left = max(0, self.per_second - len(in_window) - 1)
+        return {"x-quota-remaining-by-second": str(left)}
+
+
+async def _serial_writer(sliding: bool, calls: int, round_trip: float) -> tuple[float, int]:
+    """Calls per second a one-at-a-time writer gets through a 5/s sliding quota."""
+    fake = FakeTime()
+    pacer = QuotaPacer(10, clock=fake.clock, sleep=fake.sleep, sliding=sliding)
+    server = SlidingServer(per_second=5)
+    start = fake.now
+    for _ in range(calls):
+        await pacer.acquire()
+        sent = fake.now
+        fake.now += round_trip
+        pacer.observe(server.take(sent))
+    return calls / (fake.now - start), server.refused
+
+
+async def test_a_sliding_window_frees_a_call_when_our_oldest_call_is_a_second_old() -> None:
+    pacer, fake = make(per_second=100)
+    pacer.sliding = True
+    for _ in range(5):
+        await pacer.acquire()
+        fake.now += 0.05  # each answer takes 50 ms
+    pacer.observe({"x-quota-remaining-by-second": "0"})  # at 1000.25
+    await pacer.acquire()
+    # the first call (1000.00) left the window (plus a margin for latencies), not 1001.25
+    assert fake.now == pytest.approx(1001.05)
+    await pacer.acquire()  # one call only, until the server says more
+    assert fake.now == pytest.approx(1001.25)
+
+
+async def test_a_serial_writer_uses_a_sliding_quota_nearly_fully_without_429() -> None:
+    for round_trip in (0.01, 0.05, 0.1, 0.2):
+        rate, refused = await _serial_writer(True, calls=200, round_trip=round_trip)
+        before, refused_before = await _serial_writer(False, calls=200, round_trip=round_trip)
+        assert refused == 0 and refused_before == 0
+        assert rate >= 0.95 * 5  # the quota, less the safety margin once a second
+        if round_trip >= 0.05:  # a full second from each answer lost the round trips
+            assert before < 0.85 * 5
+
+
+async def test_a_fixed_window_api_keeps_the_full_second_wait() -> None:
+    pacer, fake = make(per_second=100)  # Sellsy: sliding=False
+    for _ in range(5):
+        await pacer.acquire()
+        fake.now += 0.05
+    pacer.observe({"x-quota-remaining-by-second": "0"})
+    await pacer.acquire()
+    assert fake.now == pytest.approx(1001.25)
