@@ -43,6 +43,12 @@ MOVE_OUTCOMES = ("moved", "backwards", "already_there", "no_rule", "unknown_step
 """Values of ``outcome`` on ``sync_streams_deal_moves_total`` (an Altior quote, order or
 closure and the step it would give the linked opportunity)."""
 
+SYNCED_ENTITIES = {
+    "sellsy": ("company", "individual", "contact", "opportunity"),
+    "altior": ("third_party", "altior_contact", "affaire"),
+}
+"""``system`` and ``entity`` values of ``sync_streams_deleted_twins_total``."""
+
 FLOW_STATES = ("running", "paused", "disabled", "off", "starting")
 """Values of ``state`` on ``sync_streams_tenant_flow_state``: 1 for the current one, 0 others."""
 
@@ -230,6 +236,9 @@ class WorkerMetrics:
             self.dead_letters.labels(tenant, stage)
         self.siret_ambiguous.labels(tenant)
         self.reconcile_recovered.labels(tenant)
+        for system, entities in SYNCED_ENTITIES.items():
+            for entity in entities:
+                self.deleted_twins.labels(tenant, system, entity)
         for move in MOVE_OUTCOMES:
             self.deal_moves.labels(tenant, move)
 

@@ -31,7 +31,7 @@ from sync_streams.jobs.deals import run_opportunity_all
 from sync_streams.jobs.third_parties import run_third_party_all
 from sync_streams.kafka.declarations import Topology
 from sync_streams.kafka.publisher import FaustPublisher
-from sync_streams.observability.metrics import WorkerMetrics
+from sync_streams.observability.metrics import FLOW_STATES, WorkerMetrics
 from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.handler import KindSync, SyncHandler
 from sync_streams.pipeline.lanes import TenantLanes, Work
@@ -164,7 +164,11 @@ def install_sync(
 
     faust_app.timer(5.0, name="lane-depths")(lane_depths)
 
-    pollers: dict[tuple[int, str, str, str, str], PollerSpec] = {}
+    LoopKey = tuple[str, str, str, str]  # (tenant, system, entity, role)
+    pollers: dict[LoopKey, tuple[TenantRuntime, PollerSpec]] = {}
+    """The loops of the last round, with the runtime each was built for: a loop is
+    rebuilt only when its tenant's runtime is (a new configuration), not when any
+    tenant of the registry changes."""
 
     async def initial_load(runtime: TenantRuntime) -> object:
         async def on_bad(bad: BadRecord) -> None:
@@ -190,7 +194,7 @@ def install_sync(
         assignment = app.consumer.assignment() if app.consumer else set()
         owned = {tp.partition for tp in assignment if tp.topic == change_topics["sellsy"]}
         mine = owned_tenants(registry.ids(), owned, partitions)
-        specs: list[PollerSpec] = []
+        wanted: dict[LoopKey, tuple[TenantRuntime, PollerSpec]] = {}
         for tenant in bootstrapped_elsewhere(mine):
             bootstrap.forget(tenant)
             handler.rosters.forget(tenant)
@@ -209,15 +213,18 @@ def install_sync(
             if not may_poll:
                 continue
             for source in sources:
-                key = (registry.version, runtime.tenant, source.system, source.entity, "poll")
+                key = (runtime.tenant, source.system, source.entity, "poll")
                 entity_start = start_from
                 if has_cursors and stored[(source.system, source.entity)] is None:
                     # a crash right after the initial load: this entity's first cursor
                     # was lost with it, the others' were stored (no new load runs).
                     # Read it all once; dedupe drops what was synced already.
                     entity_start = FROM_THE_BEGINNING
-                if key not in pollers:
-                    pollers[key] = PollerSpec(
+                kept = pollers.get(key)
+                if kept is not None and kept[0] is runtime:
+                    wanted[key] = kept
+                else:
+                    spec = PollerSpec(
                         Poller(
                             tenant=runtime.tenant,
                             source=source,
@@ -231,42 +238,54 @@ def install_sync(
                         ),
                         interval=poll_interval or float(runtime.config.poll_interval_seconds),
                     )
-                specs.append(pollers[key])
+                    wanted[key] = (runtime, spec)
                 if reconcile_interval > 0:
-                    specs.append(reconciler(key, runtime, source))
-        return specs
+                    reconcile_key = (runtime.tenant, source.system, source.entity, "reconcile")
+                    kept = pollers.get(reconcile_key)
+                    if kept is None or kept[0] is not runtime:
+                        kept = reconciler(runtime, source)
+                    wanted[reconcile_key] = kept
+        pollers.clear()
+        pollers.update(wanted)
+        return [spec for _, spec in wanted.values()]
 
     def reconciler(
-        poll_key: tuple[int, str, str, str, str], runtime: TenantRuntime, source: ChangeSource
-    ) -> PollerSpec:
-        key = (*poll_key[:4], "reconcile")
-        if key not in pollers:
-            pollers[key] = PollerSpec(
-                Reconciler(
-                    tenant=runtime.tenant,
-                    source=source,
-                    publisher=publisher,
-                    topic=topology.name("changes.bulk"),
-                    dead_letters=dead_letters,
-                    metrics=metrics,
-                    rosters=handler.rosters,
-                ),
-                interval=reconcile_interval,
-                role="reconcile",
-            )
-        return pollers[key]
+        runtime: TenantRuntime, source: ChangeSource
+    ) -> tuple[TenantRuntime, PollerSpec]:
+        return runtime, PollerSpec(
+            Reconciler(
+                tenant=runtime.tenant,
+                source=source,
+                publisher=publisher,
+                topic=topology.name("changes.bulk"),
+                dead_letters=dead_letters,
+                metrics=metrics,
+                rosters=handler.rosters,
+            ),
+            interval=reconcile_interval,
+            role="reconcile",
+        )
 
     scheduler = PollerScheduler(desired)
+
+    shown: dict[tuple[str, str], tuple[TenantRuntime, str]] = {}
+    """(tenant, flow) -> the runtime and state its gauges show: set again only on change
+    (every second for 1,000 tenants was 5 % of the event loop, docs/performance.md)."""
 
     async def reconcile() -> None:
         await registry.prepare_pending()
         for runtime in registry:
-            metrics.init_tenant(runtime.tenant)
             metrics.record_clients(runtime.tenant, runtime.sellsy.stats, runtime.altior.stats)
             for flow in FLOWS:
-                for state in ("running", "paused", "disabled", "off", "starting"):
-                    value = 1 if runtime.state_of(flow) == state else 0
+                current = runtime.state_of(flow)
+                seen = shown.get((runtime.tenant, flow))
+                if seen is not None and seen[0] is runtime and seen[1] == current:
+                    continue
+                metrics.init_tenant(runtime.tenant)
+                for state in FLOW_STATES:
+                    value = 1 if current == state else 0
                     metrics.tenant_state.labels(runtime.tenant, flow, state).set(value)
+                shown[(runtime.tenant, flow)] = (runtime, current)
         if is_ready():
             await scheduler.reconcile()
         else:
