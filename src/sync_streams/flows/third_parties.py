@@ -30,9 +30,11 @@ from sync_streams.pipeline.handler import Verdict
 from sync_streams.pipeline.mapping import (
     altior_third_party_body,
     external_sellsy_id,
+    reference_value,
     sellsy_company_body,
     sellsy_individual_body,
     sellsy_reference,
+    stored_reference,
 )
 from sync_streams.pipeline.sides import SideAdapter, SideRecord
 from sync_streams.runtime.tenant import TenantRuntime
@@ -127,7 +129,13 @@ class SellsyThirdParties(AdapterBase):
         await self.altior.update_third_party(
             int(source.id),
             ThirdPartyUpdate.model_validate(
-                {"external_references": [sellsy_reference(self.mapping, created.id)]}
+                {
+                    "external_references": [
+                        sellsy_reference(
+                            self.mapping, created.id, individual=created.entity == "individual"
+                        )
+                    ]
+                }
             ),
         )
         return created
@@ -159,9 +167,12 @@ class AltiorThirdParties(AdapterBase):
     conditional_updates = True  # its updates carry the version they were based on
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
-        if external_sellsy_id(record.snapshot, self.mapping) == counterpart_id:
+        individual = record.fields.get("kind") == "person"
+        wanted = reference_value(counterpart_id, individual=individual)
+        if stored_reference(record.snapshot, self.mapping) == wanted:
             return record
-        body = {"external_references": [sellsy_reference(self.mapping, counterpart_id)]}
+        reference = sellsy_reference(self.mapping, counterpart_id, individual=individual)
+        body = {"external_references": [reference]}
         model = await self.altior.update_third_party(
             int(record.id), ThirdPartyUpdate.model_validate(body)
         )
@@ -188,7 +199,7 @@ class AltiorThirdParties(AdapterBase):
 
     async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
         found = await self.altior.find_third_party_by_external_reference(
-            source.id,
+            reference_value(source.id, individual=source.entity == "individual"),
             key=self.mapping.external_reference.key,
             codification=self.mapping.external_reference.codification,
         )

@@ -125,7 +125,7 @@ def _posts(w: World, case: Case) -> int:
 def _named_by_altior(record: dict[str, Any]) -> str | None:
     """The Sellsy id the Altior record now carries as its external reference."""
     refs = [r["value"] for r in record.get("external_references", []) if r["key"] == "SELLSY"]
-    return refs[0] if refs else None
+    return refs[0].removeprefix("individual-") if refs else None
 
 
 @pytest.mark.usefixtures("fast_retries")

@@ -54,7 +54,12 @@ from sync_streams.pipeline.mapping.dispatch import (
 )
 from sync_streams.pipeline.mapping.flags import CustomFieldRef, sync_flag
 from sync_streams.pipeline.mapping.pipelines import Pipeline, PipelineCatalog, PipelineStep
-from sync_streams.pipeline.mapping.references import external_sellsy_id, sellsy_reference
+from sync_streams.pipeline.mapping.references import (
+    external_sellsy_id,
+    reference_value,
+    sellsy_reference,
+    stored_reference,
+)
 from sync_streams.pipeline.mapping.third_parties import (
     altior_third_party_body,
     sellsy_company_body,
@@ -95,6 +100,7 @@ __all__ = [
     "mapping_config",
     "name_key",
     "plan_move",
+    "reference_value",
     "same_name",
     "same_value",
     "sellsy_company_body",
@@ -105,6 +111,7 @@ __all__ = [
     "sellsy_reference",
     "sellsy_to_common",
     "source_version",
+    "stored_reference",
     "sync_flag",
     "sync_hash",
     "target_step",

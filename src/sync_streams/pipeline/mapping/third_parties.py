@@ -102,7 +102,8 @@ def altior_third_party_body(
     changes = changed_fields(relevant, current)
     body = altior_scalars(changes, cfg)
     body.update(update_channels(changes, cfg.mapping, existing))
-    body.update(ensure_reference(existing, cfg, sellsy_id))
+    individual = current["kind"] == "person"
+    body.update(ensure_reference(existing, cfg, sellsy_id, individual=individual))
     return body
 
 
@@ -121,7 +122,8 @@ def _create_third_party(
     body.update(for_create(altior_scalars(relevant, config)))
     body.update(create_channels(relevant, config.mapping))
     if sellsy_id is not None:
-        body["external_references"] = [sellsy_reference(config, sellsy_id)]
+        reference = sellsy_reference(config, sellsy_id, individual=kind == "person")
+        body["external_references"] = [reference]
     return body
 
 

@@ -128,7 +128,12 @@ def altior_physique(**changes: Any) -> dict[str, Any]:
         phones=[{"type": "Portable", "value": "06 98 76 54 32"}],
         urls=[],
         external_references=[
-            {"codification": "EXTERNAL", "key": "SELLSY", "name": "Sellsy", "value": "7301"}
+            {
+                "codification": "EXTERNAL",
+                "key": "SELLSY",
+                "name": "Sellsy",
+                "value": "individual-7301",
+            }
         ],
     )
     record.update(changes)

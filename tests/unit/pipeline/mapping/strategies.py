@@ -165,7 +165,7 @@ def channel_lists(draw: st.DrawFn) -> dict[str, list[dict[str, str]]]:
     return result
 
 
-def _refs(sellsy_id: int) -> list[dict[str, str]]:
+def _refs(sellsy_id: int | str) -> list[dict[str, str]]:
     return [
         {"codification": "EXTERNAL", "key": "SELLSY", "name": "Sellsy", "value": str(sellsy_id)}
     ]
@@ -206,7 +206,7 @@ def altior_physiques(draw: st.DrawFn) -> dict[str, Any]:
         "establishment_id": 1,
         **draw(channel_lists()),
         "custom_fields": {},
-        "external_references": _refs(draw(st.integers(1, 10**6))),
+        "external_references": _refs(f"individual-{draw(st.integers(1, 10**6))}"),
         "archived": draw(st.none() | st.booleans()),  # null reads as not archived
         "updated_at": "2024-05-02T09:15:00.000123Z",
     }

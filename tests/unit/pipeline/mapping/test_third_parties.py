@@ -368,3 +368,27 @@ def test_sellsy_creates_need_their_required_fields() -> None:
     with pytest.raises(MalformedRecordError) as caught:
         sellsy_individual_body({"first_name": "Anne"}, None, CONFIG)
     assert caught.value.field == "last_name"
+
+
+def test_a_company_and_an_individual_with_the_same_sellsy_id_get_distinct_references() -> None:
+    """Sellsy numbers companies and individuals apart; Altior references are unique."""
+    company = sellsy_to_common("company", sellsy_company(id=12), CONFIG)
+    person = sellsy_to_common("individual", sellsy_individual(id=12), CONFIG)
+    made = [
+        altior_third_party_body(fields, CONFIG, existing=None, establishment_id=1, sellsy_id=12)
+        for fields in (company, person)
+    ]
+    values = [body["external_references"][0]["value"] for body in made]
+    assert values == ["12", "individual-12"]
+    assert [external_sellsy_id(body, CONFIG) for body in made] == ["12", "12"]
+
+
+def test_an_individuals_reference_of_the_bare_form_is_rewritten_once() -> None:
+    bare = altior_physique(
+        external_references=[
+            {"codification": "EXTERNAL", "key": "SELLSY", "name": "Sellsy", "value": "7301"}
+        ]
+    )
+    body = patch(bare, {})
+    assert body["external_references"][0]["value"] == "individual-7301"
+    assert patch(altior_store(bare, body), {}) == {}
