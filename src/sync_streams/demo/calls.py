@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from sync_streams.pipeline.mapping.references import INDIVIDUAL_PREFIX
+
 Action = Literal["create", "update", "link", "close", "reopen", "flag", "add"]
 
 _SELLSY_KINDS = {
@@ -120,7 +122,8 @@ def altior_write(row: dict[str, Any]) -> Write | None:
 
 
 def sellsy_ref(body: dict[str, Any] | None, codification: str, key: str) -> str | None:
-    """The Sellsy id an Altior write body carries in its external references, if any."""
+    """The Sellsy id an Altior write body carries in its external references, if any
+    (an individual's without its ``individual-`` prefix)."""
     for entry in (body or {}).get("external_references") or []:
         if (
             isinstance(entry, dict)
@@ -128,7 +131,7 @@ def sellsy_ref(body: dict[str, Any] | None, codification: str, key: str) -> str 
             and entry.get("codification", codification) == codification
         ):
             value = entry.get("value")
-            return None if value is None else str(value)
+            return None if value is None else str(value).removeprefix(INDIVIDUAL_PREFIX)
     return None
 
 

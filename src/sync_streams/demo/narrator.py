@@ -20,6 +20,7 @@ from sync_streams.demo.ledger import EXPORT, IMPORT, Ledger, Ref, label
 from sync_streams.demo.sellsy_desk import SellsyDesk
 from sync_streams.demo.summary import WorkerFigures
 from sync_streams.domain.events import ChangeEvent, DeadLetter
+from sync_streams.pipeline.mapping.references import reference_value
 
 ENTITY_KIND = {"altior_contact": "contact"}
 ALTIOR_KIND_OF = {"company": "third_party", "individual": "third_party", "contact": "contact",
@@ -139,8 +140,9 @@ class Narrator(Ledger):
             name = display_name(write.body) or ""
             self.say(write.at, IMPORT, f'{what} "{name}" created in Altior')
             return
+        value = reference_value(source[2], individual=source[1] == "individual")
         found = await self.altior.by_sellsy_id(
-            write.kind, str(source[2]), codification=self.codification, key=self.ref_key
+            write.kind, value, codification=self.codification, key=self.ref_key
         )
         where = ""
         if found:
