@@ -12,8 +12,10 @@ from tests.faults.context import Context
 from tests.faults.outcome import RunResult
 from tests.faults.scenarios import (
     api_faults,
+    archive,
     broker,
     crash,
+    cursor,
     isolation,
     malformed,
     quiescence,
@@ -39,9 +41,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("malformed", malformed.NAME, malformed.run),
     Scenario("isolation", isolation.NAME, isolation.run),
     Scenario("quiescence", quiescence.NAME, quiescence.run),
-    Scenario("cursor", "8 cursor edges", None),
+    Scenario("cursor", cursor.NAME, cursor.run),
     Scenario("rebalance", rebalance.NAME, rebalance.run),
-    Scenario("archive", "10 archive and delete", None),
+    Scenario("archive", archive.NAME, archive.run),
     Scenario("secrets", secrets.NAME, secrets.run),
 )
 """Secrets runs last: it searches what every scenario before it left behind."""

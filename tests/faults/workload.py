@@ -143,14 +143,14 @@ class Workload:
         self.sellsy_ids.update(zip(tokens, seeded["companies"], strict=True))
         return tokens
 
-    async def add_altior(self, count: int) -> list[str]:
+    async def add_altior(self, count: int, **extra: Any) -> list[str]:
         """``count`` legal-person third parties in Altior (through the admin records call)."""
         if count <= 0:
             return []
         tokens = self._new_tokens("A", count)
         sandbox = self.tenant.altior_sandbox or self.stack.altior_sandbox
         rows = [
-            {"kind": "moral", "name": self.expected[t], "establishment": "ACME Lyon"}
+            {"kind": "moral", "name": self.expected[t], "establishment": "ACME Lyon", **extra}
             for t in tokens
         ]
         created = await sandbox.seed(self.tenant.altior_key, {"third_parties": rows})
