@@ -1,5 +1,5 @@
 """P6 footprint: RSS and CPU of one worker process with N idle tenants, and the time to
-recover the id-link table after a restart.
+recover the id mappings (the record states of linked pairs) after a restart.
 
 ``sync-streams worker`` runs as a child process (as in production) with ``--tenants``
 tenant files at ``--poll`` s poll intervals (60 s by default), both sandboxes in their
@@ -7,11 +7,11 @@ own processes.  Once every tenant has polled (first-start inits done), the worke
 left alone for ``--window`` s: its RSS (``/proc/PID/status`` VmRSS, sampled every 2 s)
 and CPU (``/proc/PID/stat`` utime+stime) are the figures.
 
-Recovery: the worker is stopped, ``--links`` id-link entries (the table's own
-changelog format, spread over the tenants' partitions) are produced to its
-``<app id>-id-links-changelog`` topic, and the time from process start to ``/readyz``
-(tables recovered) is measured, against a plain restart without them.  The default
-store (in memory, rebuilt from the changelog) only: no RocksDB store is installed.
+Recovery: the worker is stopped, ``--links`` id mappings (``--links / 2`` linked pairs'
+record states, each under both sides' keys as the worker writes them, spread over the
+tenants' partitions) are produced to its ``<app id>-record-state-changelog`` topic, and
+the time from process start to ``/readyz`` (tables recovered) is measured, against a
+plain restart without them, with the store ``SYNC_STREAMS_TABLE_STORE`` names.
 
 Where the memory goes: a probe builds 300 tenant runtimes in a fresh process and prints
 the RSS each adds, with the API clients as the worker builds them (one TLS context shared
@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ from common import (
 from sync_streams.kafka.admin import apply_topology
 from sync_streams.kafka.declarations import load_topology
 from sync_streams.kafka.partitioning import partition_of
-from sync_streams.pipeline.state import IdLink
+from sync_streams.pipeline.state import RecordState, SideState, field_hashes
 from sync_streams.ports import free_port
 
 APP_ID = "bench-footprint"
@@ -141,23 +142,38 @@ class WorkerProcess:
                 await self.process.wait()
 
 
+def linked_state(tenant: str, n: int) -> RecordState:
+    """A synced company pair's state, with the field hashes a real sync leaves."""
+    fields = {"name": f"Société {n}", "siret": None, "email": f"contact{n}@example.fr",
+              "phone": "04 78 12 34 56", "mobile": None, "fax": None, "website": None}  # fmt: skip
+    hashes = field_hashes(fields)
+    stamp = datetime(2026, 11, 1, tzinfo=UTC)
+    side = {"seen_hash": f"{n:064x}", "synced_hash": f"{n:064x}", "field_hashes": hashes,
+            "applied_version": stamp}  # fmt: skip
+    return RecordState(
+        tenant=tenant, entity="third_party", synced_at=stamp,
+        sellsy=SideState(id=str(10_000_000 + n), entity="company", **side),
+        altior=SideState(id=str(20_000_000 + n), entity="third_party", **side),
+    )  # fmt: skip
+
+
 async def produce_links(bootstrap: str, tenants: list[str], count: int) -> float:
-    """``count`` entries in the id-link table's changelog, as the worker writes them."""
+    """``count`` id mappings: ``count // 2`` linked pairs in the record-state table's
+    changelog, each state under both sides' keys, as the worker writes them (the
+    state of a linked pair is its id link)."""
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=512 * 1024
     )
     await producer.start()
     started = time.monotonic()
-    topic = f"{APP_ID}-id-links-changelog"
+    topic = f"{APP_ID}-record-state-changelog"
     try:
         pending: list[Any] = []
         for n in range(count // 2):
             tenant = tenants[n % len(tenants)]
-            link = IdLink(tenant=tenant, entity="third_party", sellsy_id=str(10_000_000 + n),
-                          sellsy_entity="company", altior_id=str(20_000_000 + n),
-                          altior_entity="third_party")  # fmt: skip
-            value = link.model_dump_json().encode()
-            for key in link.table_keys():
+            state = linked_state(tenant, n)
+            value = state.model_dump_json().encode()
+            for key in state.table_keys():
                 pending.append(
                     await producer.send(
                         topic,

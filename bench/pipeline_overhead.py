@@ -66,7 +66,7 @@ from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.handler import KindSync, SyncHandler
 from sync_streams.pipeline.router import ChangeRouter
 from sync_streams.pipeline.sides import SideAdapter, SideRecord
-from sync_streams.pipeline.state import IdLink, RecordState
+from sync_streams.pipeline.state import RecordState
 from sync_streams.pipeline.tables import CursorView, SyncTables, TableView
 from sync_streams.pollers.poller import PolledRecord
 from sync_streams.ports import free_port
@@ -193,8 +193,8 @@ def produced_tables(outbox: list[tuple[str, bytes]]) -> SyncTables:
         return ProducedDict(outbox)
 
     return SyncTables(
-        states=TableView(backing(), RecordState), links=TableView(backing(), IdLink),
-        cursors=CursorView(backing()), parked=TableView(backing(), Parked),
+        states=TableView(backing(), RecordState), cursors=CursorView(backing()),
+        parked=TableView(backing(), Parked),
     )  # fmt: skip
 
 

@@ -50,6 +50,20 @@ class TableView(Generic[Model]):
         return True
 
 
+class LinkView:
+    """Id links, read from the record states: a state is stored under the key of each
+    side it knows, and carries both ids once linked, so it *is* the link.  (A table of
+    its own, as before, doubled the changelog messages of every new pair and the
+    entries to recover at a restart, for nothing the states did not hold.)"""
+
+    def __init__(self, states: TableView[RecordState]) -> None:
+        self.states = states
+
+    def get(self, key: str) -> IdLink | None:
+        state = self.states.get(key)
+        return state.link() if state is not None else None
+
+
 class CursorView:
     """Poller cursors: key -> UTC datetime."""
 
@@ -68,12 +82,15 @@ class CursorView:
 
 @dataclass
 class SyncTables:
-    """The sync's state: record state per side key, id links per side key, cursors."""
+    """The sync's state: record state per side key (and so the id links), cursors."""
 
     states: TableView[RecordState]
-    links: TableView[IdLink]
     cursors: CursorView
     parked: TableView[Any]
+
+    @property
+    def links(self) -> LinkView:
+        return LinkView(self.states)
 
     @classmethod
     def in_memory(cls) -> SyncTables:
@@ -82,22 +99,18 @@ class SyncTables:
 
         return cls(
             states=TableView({}, RecordState),
-            links=TableView({}, IdLink),
             cursors=CursorView({}),
             parked=TableView({}, Parked),
         )
 
     def save_state(self, state: RecordState) -> None:
-        """Store ``state`` under the key of each known side, and its id link if complete."""
+        """Store ``state`` under the key of each known side, unless stored already (a
+        poll's re-read of a version already seen changes nothing: no changelog message)."""
         for key in state.table_keys():
-            self.states.put(key, state)
-        link = state.link()
-        if link is not None:  # set once per pair: an update of a linked pair rewrites no link
-            for key in link.table_keys():
-                self.links.put_if_changed(key, link)
+            self.states.put_if_changed(key, state)
 
 
-TABLE_NAMES = ("record-state", "id-links", "poller-cursors", "parked-events")
+TABLE_NAMES = ("record-state", "poller-cursors", "parked-events")
 
 
 def declare_faust_tables(app: Any, partitions: int) -> SyncTables:
@@ -121,7 +134,6 @@ def declare_faust_tables(app: Any, partitions: int) -> SyncTables:
 
     return SyncTables(
         states=TableView(backing[0], RecordState),
-        links=TableView(backing[1], IdLink),
-        cursors=CursorView(backing[2]),
-        parked=TableView(backing[3], Parked),
+        cursors=CursorView(backing[1]),
+        parked=TableView(backing[2], Parked),
     )

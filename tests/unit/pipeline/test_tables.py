@@ -6,7 +6,7 @@ from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sync_streams.pipeline.state import IdLink, RecordState, SideState, link_key
+from sync_streams.pipeline.state import RecordState, SideState, link_key
 from sync_streams.pipeline.tables import CursorView, SyncTables, TableView
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -40,23 +40,25 @@ def _pair(version: int) -> RecordState:
     return RecordState(
         tenant="acme-prod",
         entity="third_party",
-        sellsy=SideState(id="12", entity="company", version=T0.replace(minute=version)),
+        sellsy=SideState(id="12", entity="company", applied_version=T0.replace(minute=version)),
         altior=SideState(id="340", entity="third_party"),
     )
 
 
-def test_a_pair_writes_its_link_once_and_its_state_on_every_sync() -> None:
-    states, links = CountingDict(), CountingDict()
+def test_a_state_is_written_under_each_side_and_only_when_it_changed() -> None:
+    states = CountingDict()
     tables = SyncTables(
         states=TableView(states, RecordState),
-        links=TableView(links, IdLink),
         cursors=CursorView({}),
         parked=TableView({}, RecordState),
     )
     tables.save_state(_pair(1))
-    assert (states.writes, links.writes) == (2, 2)  # under each side's key
+    assert states.writes == 2  # under each side's key
+    tables.save_state(_pair(1))  # a poll's re-read of the same version: nothing changes
+    assert states.writes == 2
     tables.save_state(_pair(2))
-    tables.save_state(_pair(3))
-    assert (states.writes, links.writes) == (6, 2)  # the link did not change
-    link = tables.links.get(link_key("acme-prod", "altior", "third_party", "340"))
-    assert link is not None and link == _pair(3).link()
+    assert states.writes == 4
+    for side in (("altior", "third_party", "340"), ("sellsy", "company", "12")):
+        link = tables.links.get(link_key("acme-prod", *side))  # the state is the link
+        assert link is not None and link == _pair(2).link()
+    assert tables.links.get(link_key("acme-prod", "sellsy", "company", "13")) is None
