@@ -111,3 +111,16 @@ def metric_total(stack: Stack, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 total += float(sample.value)
     return total
+
+
+def metric_by(stack: Stack, name: str, by: tuple[str, ...], **labels: str) -> dict[str, float]:
+    """Non-zero samples ``name`` of the in-process worker, summed by the labels ``by``
+    (joined with ``/``), among those whose labels include ``labels``."""
+    assert stack.runtime is not None
+    found: dict[str, float] = {}
+    for family in stack.runtime.metrics.registry.collect():
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                key = "/".join(sample.labels.get(b, "") for b in by)
+                found[key] = found.get(key, 0.0) + float(sample.value)
+    return {k: v for k, v in sorted(found.items()) if v}

@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from tests.faults.changes import metric_total
+from tests.faults.changes import metric_by, metric_total
 from tests.faults.context import POLL_INTERVAL, Context
 from tests.faults.outcome import RunResult
 from tests.faults.probes import worker_calls
@@ -159,6 +159,11 @@ async def run(ctx: Context) -> RunResult:
         for twin in deleted:
             await twins.rename(twin, "altior")
         step = time.monotonic()
+        want = len(deleted)
+        while metric_total(stack, DELETED, tenant=tenant.id) < want:  # the survivors' edits
+            if time.monotonic() - step > step_limit:
+                break
+            await asyncio.sleep(0.5)
         deleted_in, _ = await settle(twins, step, step_limit)
         await asyncio.sleep(5 * POLL_INTERVAL)  # more polls: nothing re-created later
         final = await twins.audit()
@@ -180,13 +185,15 @@ async def run(ctx: Context) -> RunResult:
             for kind in ("company", "individual", "contact")
         }
         others = int(metric_total(stack, DELETED, tenant=tenant.id)) - sum(metrics.values())
-        want = sum(expected.values())
         misreported = sum(abs(metrics[k] - expected.get(k, 0)) for k in metrics) + abs(others)
         for reported in (status, command):
             misreported += abs(reported.get("sellsy", 0) - want)
             misreported += sum(v for k, v in reported.items() if k != "sellsy")
         calls = await worker_calls(stack, tenant)
         letters = await stack.dead_letters()
+        by = ("direction", "outcome")
+        counted = metric_by(stack, "sync_streams_events_total", by, tenant=tenant.id)
+        outcomes = ", ".join(f"{k} {v:.0f}" for k, v in counted.items())
         steps = (("initial load", loaded), ("archives", archived_in),
                  ("un-archives", unarchived_in), ("deletes", deleted_in))  # fmt: skip
         return RunResult(
@@ -214,6 +221,7 @@ async def run(ctx: Context) -> RunResult:
                 f"reported: metrics {metrics} (other {others}), /status {status}, "
                 f"status --json {command}; expected {expected}",
                 f"after the initial load: {first.summary()}; final: {final.summary()}",
+                f"events by direction/outcome: {outcomes}",
                 *(f"dead letter: {d.stage} {d.field} {d.reason[:120]}" for d in letters[:5]),
             ],
         )
