@@ -111,7 +111,9 @@ def _undone_after_our_write(event: ChangeEvent, side: SideState) -> bool:
     poller's copy read before the write counts as a duplicate.  But a user who undoes
     our write (un-archives what the sync just archived) before the poller saw it
     brings that same content back, and it must sync.  The two differ by their source
-    timestamp: the copy is older than our write, the undo newer.  Without a source
+    timestamp: the copy is older than our write, the undo newer -- or of the same
+    second, as Sellsy stamps (an un-archive in the second of the sync's archive was
+    lost: fault matrix F8).  Without a source
     timestamp (Sellsy opportunities) nothing tells them apart: a duplicate, as before.
     """
     return (
@@ -119,7 +121,7 @@ def _undone_after_our_write(event: ChangeEvent, side: SideState) -> bool:
         and side.written_hash != event.content_hash
         and side.applied_version is not None
         and event.source_updated_at is not None
-        and event.source_updated_at > side.applied_version
+        and event.source_updated_at >= side.applied_version
     )
 
 

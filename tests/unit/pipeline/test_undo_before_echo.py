@@ -43,6 +43,8 @@ def test_the_undo_applies_and_an_older_copy_is_still_a_duplicate() -> None:
     undo = event(BEFORE, system="altior", source_id="T-7", entity="third_party", version=20)
     assert dedupe(undo, state).outcome is Outcome.APPLY
     assert decide(undo, state).outcome is Outcome.APPLY
+    same_second = event(BEFORE, system="altior", source_id="T-7", entity="third_party", version=12)
+    assert decide(same_second, state).outcome is Outcome.APPLY  # Sellsy stamps by the second
     copy = event(BEFORE, system="altior", source_id="T-7", entity="third_party", version=5)
     assert decide(copy, state).outcome is Outcome.DUPLICATE
     echo = event(AFTER, system="altior", source_id="T-7", entity="third_party", version=12)
