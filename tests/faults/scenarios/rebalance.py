@@ -43,7 +43,9 @@ TWO_POLLERS = 0.4
 """Polls closer than this share of the interval were made by two pollers."""
 CADENCE_BREAK = 2.5
 """A settled entity not polled for this many intervals lost its poller."""
-POLLER_LINE = re.compile(r"poller (started|stopped) tenant=(\S+) (\S+)")
+POLLER_LINE = re.compile(r"\bpoll(?:er)? (started|stopped) tenant=(\S+) (\S+)")
+"""The scheduler's log of a poller (``poll started tenant=...``; ``poller started`` before
+reconciliation passes got loops of their own, ``reconcile started``, not counted)."""
 
 
 def _now() -> datetime:
