@@ -16,7 +16,7 @@ import faust
 from faust.web import Request, Response, View
 
 from sync_streams.config.service import ServiceSettings
-from sync_streams.kafka.declarations import Topology, load_topology
+from sync_streams.kafka.declarations import METADATA_MAX_AGE_SECONDS, Topology, load_topology
 from sync_streams.observability.metrics import CONTENT_TYPE_LATEST, WorkerMetrics
 from sync_streams.observability.partitions import install_partition_metrics
 from sync_streams.observability.status import assigned_partitions, worker_status
@@ -67,6 +67,8 @@ def create_app(
         # 500 records always fit the last 20 %, so a bulk lane full of one tenant's init
         # never stalls the live lane.
         "broker_max_poll_records": 500,
+        "consumer_metadata_max_age_ms": METADATA_MAX_AGE_SECONDS * 1000,
+        "producer_metadata_max_age_ms": METADATA_MAX_AGE_SECONDS * 1000,
         "autodiscover": False,
         "web_in_thread": False,
     }

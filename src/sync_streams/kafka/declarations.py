@@ -16,6 +16,12 @@ from sync_streams.errors import ConfigError
 
 DEFAULT_PREFIX = "sync-streams"
 
+METADATA_MAX_AGE_SECONDS = 10
+"""How old a worker's cluster metadata may get (Kafka's default: five minutes).  A table's
+changelog topic created at start is unknown to it until the next refresh, and table
+writes are refused meanwhile (fault matrix F5); a refresh every 10 s is one small
+request."""
+
 
 class TopicSpec(BaseModel):
     """One topic as declared; ``name`` is the short name, without prefix."""

@@ -22,6 +22,7 @@ from faust.exceptions import PartitionsMismatch
 from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import ApiError, MalformedRecordError, RejectedError, SyncStreamsError
 from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
+from sync_streams.kafka.declarations import METADATA_MAX_AGE_SECONDS
 from sync_streams.observability.metrics import direction_of
 from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.tables import SyncTables
@@ -30,8 +31,9 @@ from sync_streams.pollers.cursor import CursorMarker, is_marker
 log = logging.getLogger(__name__)
 
 
-METADATA_TRIES = 5
 METADATA_PAUSE = 1.0  # seconds
+METADATA_TRIES = 1 + int(2 * METADATA_MAX_AGE_SECONDS / METADATA_PAUSE)
+"""Enough to outlast two refreshes of the consumer's metadata (``app.create_app``)."""
 
 
 class InternalError(SyncStreamsError):
@@ -91,9 +93,11 @@ class ChangeRouter:
         """Route; retry while Faust cannot yet tell a changelog's partition count.
 
         Just after a worker starts, the consumer's metadata may list a table's changelog
-        topic with 0 partitions, and Faust refuses the table write (``PartitionsMismatch``).
-        It passes within seconds; handling the message again is safe (the rules make a
-        redelivery harmless), dead-lettering it was not needed.
+        topic with 0 partitions (Faust created it a moment ago), and Faust refuses the
+        table write (``PartitionsMismatch``) until the metadata is refreshed: every
+        ``METADATA_MAX_AGE_SECONDS`` (by default five minutes: letters for five minutes,
+        fault matrix F5).  Handling the message again is safe (the rules make a
+        redelivery harmless); dead-lettering it was not needed.
         """
         for attempt in range(1, METADATA_TRIES + 1):
             try:
