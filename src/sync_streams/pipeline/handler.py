@@ -292,8 +292,10 @@ class SyncHandler:
                     update={"deleted": None, "deleted_at": None, "synced_at": None}
                 )
             else:
+                seen = event.content_hash == state.side(source_system).seen_hash
                 self.tables.save_state(record_seen(state, event))
-                self._count(event, "twin_deleted")  # reported, never re-created
+                # reported, never re-created; a poll's re-read is only a duplicate
+                self._count(event, "duplicate" if seen else "twin_deleted")
                 return []
         if (
             state is not None

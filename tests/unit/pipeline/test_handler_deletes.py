@@ -31,6 +31,8 @@ async def test_a_twin_deleted_in_sellsy_is_reported_not_recreated() -> None:
     assert w.altior.records["7"] == {"name": "Dupré SAS"}  # the survivor is left alone
     assert _deleted(w, "sellsy") == 1  # reported once, not at every change
     assert w.count("twin_deleted", "export") == 2
+    await w.handler.handle(w.altior.event("7"))  # a poll's re-read of the same version
+    assert w.count("twin_deleted", "export") == 2 and w.count("duplicate", "export") == 1
     state = w.tables.states.get(state_key("acme-prod", "altior", "thing", "7"))
     assert state is not None and state.deleted == "sellsy" and state.deleted_at is not None
     assert state.link() is not None  # the link stays, marked
