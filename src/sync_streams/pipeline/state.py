@@ -224,18 +224,27 @@ def record_seen(state: RecordState, event: ChangeEvent) -> RecordState:
     """``event`` was processed without a sync (filtered out, an echo, flow off).
 
     Its hash becomes the last seen and its version the newest accounted for; the
-    echo guard stays armed only if this was the echo itself.
+    echo guard stays armed if this was the echo itself, or a copy read before our
+    write (older than it): a poll's re-read of the content we wrote over says
+    nothing of what the side holds now.  Disarmed by it, the guard could no longer
+    tell a user's undo of our write from such a copy, and the undo was lost as a
+    duplicate (fault matrix F8: an un-archive right after the sync's archive).
     """
     _check_tenant(state, event)
     side = state.side(event.system)
     is_echo = event.content_hash == side.written_hash
+    older = (
+        event.version is not None
+        and side.applied_version is not None
+        and event.version < side.applied_version
+    )
     updated = side.model_copy(
         update={
             "id": event.source_id,
             "entity": event.entity,
             "seen_hash": event.content_hash,
             "applied_version": _later(side.applied_version, event.version),
-            "written_hash": side.written_hash if is_echo else None,
+            "written_hash": side.written_hash if is_echo or older else None,
             "pending": side.synced_hash is not None and event.content_hash != side.synced_hash,
         }
     )

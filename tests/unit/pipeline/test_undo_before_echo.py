@@ -11,7 +11,13 @@ from __future__ import annotations
 from sync_streams.domain.envelope import System
 from sync_streams.domain.hashing import content_hash
 from sync_streams.pipeline.rules import Outcome, decide, dedupe
-from sync_streams.pipeline.state import RecordState, SideSync, new_state, record_sync
+from sync_streams.pipeline.state import (
+    RecordState,
+    SideSync,
+    new_state,
+    record_seen,
+    record_sync,
+)
 
 from .factories import at, event
 from .test_handler import World
@@ -69,3 +75,16 @@ async def test_unarchiving_the_written_side_before_its_echo_unarchives_the_other
     await w.poll_everything()
     assert (w.sellsy.writes, w.altior.writes) == writes
     assert w.sellsy.records["1"] == w.altior.records[altior_id] == BEFORE
+
+
+def test_an_old_copy_polled_after_our_write_does_not_hide_a_later_undo() -> None:
+    """F8: a poll's re-read (look-back) of the content we wrote over, handled after our
+    write, disarmed the echo guard; the user's undo that followed was then a duplicate."""
+    state = state_after_archiving_altior()
+    copy = event(BEFORE, system="altior", source_id="T-7", entity="third_party", version=5)
+    assert decide(copy, state).outcome is Outcome.DUPLICATE
+    state = record_seen(state, copy)
+    undo = event(BEFORE, system="altior", source_id="T-7", entity="third_party", version=20)
+    assert decide(undo, state).outcome is Outcome.APPLY
+    echo = event(AFTER, system="altior", source_id="T-7", entity="third_party", version=12)
+    assert decide(echo, state).outcome is Outcome.ECHO  # the guard is still armed
