@@ -95,6 +95,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="random seed (faults, edits)")
     parser.add_argument("--limit", type=float, default=300.0, help="convergence limit, seconds")
     parser.add_argument("--dir", type=Path, default=None, help="keep logs and databases here")
+    parser.add_argument("--kills", type=int, default=3, help="SIGKILLs of the crash scenario")
     return parser.parse_args(argv)
 
 
@@ -106,7 +107,7 @@ async def main_async(args: argparse.Namespace) -> int:
         async with broker(directory) as bootstrap:
             ctx = Context(
                 f"kafka://{bootstrap}", directory / "matrix", records=args.records,
-                seed=args.seed, limit=args.limit,
+                seed=args.seed, limit=args.limit, kills=args.kills,
             )  # fmt: skip
             outcomes = await run_matrix(ctx, chosen, args.runs)
         print()

@@ -18,10 +18,10 @@ from tests.faults.workload import Workload
 
 NAME = "1 worker crash"
 POLL_SECONDS = 5  # the tenant file's minimum
-KILLS = 3
 
 
-async def run(ctx: Context, kills: int = KILLS) -> RunResult:
+async def run(ctx: Context, kills: int | None = None) -> RunResult:
+    kills = ctx.kills if kills is None else kills
     async with ctx.stack("crash") as stack:
         tenant = await stack.add_tenant(
             "acme-prod",
