@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sync_streams.domain.envelope import System
-from sync_streams.domain.events import ChangeEvent
+from sync_streams.domain.events import ChangeEvent, Origin
 from sync_streams.errors import MalformedRecordError, SyncStreamsError
 from sync_streams.kafka.publisher import Publisher
 from sync_streams.observability.metrics import WorkerMetrics
@@ -64,6 +64,23 @@ class ChangeSource(Protocol):
 
     def changed_since(self, since: datetime | None) -> AsyncIterator[PolledRecord | BadRecord]:
         """Records updated at or after ``since`` (all of them when None), in a stable order."""
+
+
+def change_event(
+    tenant: str, source: ChangeSource, item: PolledRecord, observed_at: datetime, origin: Origin
+) -> ChangeEvent:
+    """The change event a poll or a reconciliation pass publishes for ``item``."""
+    return ChangeEvent(
+        tenant=tenant,
+        system=source.system,
+        entity=source.entity,
+        source_id=item.source_id,
+        source_updated_at=item.updated_at,
+        content_hash=item.content_hash,
+        snapshot=item.snapshot,
+        observed_at=observed_at,
+        origin=origin,
+    )
 
 
 @dataclass
@@ -127,17 +144,7 @@ class Poller:
                     item.error, tenant=self.tenant, stage="poll", original=item.raw
                 )
                 continue
-            event = ChangeEvent(
-                tenant=self.tenant,
-                system=self.source.system,
-                entity=self.source.entity,
-                source_id=item.source_id,
-                source_updated_at=item.updated_at,
-                content_hash=item.content_hash,
-                snapshot=item.snapshot,
-                observed_at=self.clock(),
-                origin="poll",
-            )
+            event = change_event(self.tenant, self.source, item, self.clock(), "poll")
             acks.append(await self.publisher.send(self.topic, event.kafka_key, event.to_bytes()))
             result.events += 1
         for ack in acks:

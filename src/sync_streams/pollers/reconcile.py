@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import SyncStreamsError
 from sync_streams.kafka.publisher import Publisher
 from sync_streams.observability.metrics import WorkerMetrics
@@ -33,7 +32,7 @@ from sync_streams.pipeline.deadletters import DeadLetterSink
 from sync_streams.pipeline.rosters import Rosters
 from sync_streams.pollers.cadence import first_start, phase_of
 from sync_streams.pollers.cursor import cursor_key
-from sync_streams.pollers.poller import BadRecord, ChangeSource, PollResult
+from sync_streams.pollers.poller import BadRecord, ChangeSource, PollResult, change_event
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +76,7 @@ class Reconciler:
                     item.error, tenant=self.tenant, stage="poll", original=item.raw
                 )
                 continue
-            event = ChangeEvent(
-                tenant=self.tenant,
-                system=self.source.system,
-                entity=self.source.entity,
-                source_id=item.source_id,
-                source_updated_at=item.updated_at,
-                content_hash=item.content_hash,
-                snapshot=item.snapshot,
-                observed_at=self.clock(),
-                origin="reconcile",
-            )
+            event = change_event(self.tenant, self.source, item, self.clock(), "reconcile")
             acks.append(await self.publisher.send(self.topic, event.kafka_key, event.to_bytes()))
             listed.add(item.source_id)
             result.events += 1
