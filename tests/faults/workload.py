@@ -23,11 +23,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sync_streams.altior.writes import ThirdPartyUpdate
-from sync_streams.sellsy.models.writes import CompanyUpdate
+from sync_streams.altior.writes import AffaireUpdate, ThirdPartyUpdate
+from sync_streams.sellsy.models.writes import CompanyUpdate, OpportunityUpdate
+from tests.faults import deals as deal_rules
 from tests.support.stack import Stack, Tenant
 
 T = TypeVar("T")
+
+EDITS_PER_ROUND_CAP = 100
+"""Most records a round of live edits creates (and renames): 5 % of a 2,000-record run."""
 
 
 async def patiently(action: Callable[[], Awaitable[T]], *, attempts: int = 12) -> T:
@@ -56,14 +60,25 @@ class Tally:
 class Audit:
     sellsy: Tally
     altior: Tally
+    sellsy_deals: Tally = field(default_factory=Tally)
+    altior_deals: Tally = field(default_factory=Tally)
+
+    @property
+    def tallies(self) -> dict[str, Tally]:
+        return {
+            "sellsy": self.sellsy,
+            "altior": self.altior,
+            "sellsy deals": self.sellsy_deals,
+            "altior deals": self.altior_deals,
+        }
 
     @property
     def duplicates(self) -> int:
-        return self.sellsy.duplicates + self.altior.duplicates
+        return sum(t.duplicates for t in self.tallies.values())
 
     @property
     def lost(self) -> int:
-        return self.sellsy.lost + self.altior.lost
+        return sum(t.lost for t in self.tallies.values())
 
     @property
     def clean(self) -> bool:
@@ -71,7 +86,7 @@ class Audit:
 
     def summary(self) -> str:
         parts = []
-        for side, tally in (("sellsy", self.sellsy), ("altior", self.altior)):
+        for side, tally in self.tallies.items():
             if tally.missing or tally.extra:
                 parts.append(f"{side}: lost {tally.missing[:5]} extra {tally.extra[:5]}")
         return "; ".join(parts) or "clean"
@@ -115,6 +130,15 @@ class Workload:
     versions: dict[str, int] = field(default_factory=dict)
     excluded: set[str] = field(default_factory=set)
     """Tokens the audit leaves out (malformed records, checked by their scenario)."""
+    deals: bool = False
+    """A fifth of the records are deals (the tenant needs ``deals.DEAL_FLOWS``)."""
+    sellsy_deal_ids: dict[str, int] = field(default_factory=dict)
+    altior_deal_ids: dict[str, int] = field(default_factory=dict)
+    deal_company: dict[str, str] = field(default_factory=dict)
+    """Deal token → the token of the company (third party) it was created on."""
+    deal_steps: dict[str, str] = field(default_factory=dict)
+    """Deal born in Sellsy → the step its user set last."""
+    step_ids: deal_rules.StepIds = field(default_factory=deal_rules.StepIds)
 
     def _name(self, token: str) -> str:
         return f"{token} {self.word} v{self.versions[token]}"
@@ -157,16 +181,64 @@ class Workload:
         self.altior_ids.update(zip(tokens, created["third_parties"], strict=True))
         return tokens
 
+    async def add_sellsy_deals(self, count: int) -> list[str]:
+        """``count`` opportunities at the import trigger, each on a company born in Sellsy."""
+        companies = sorted(self.sellsy_ids)
+        if count <= 0 or not companies:
+            return []
+        pipeline, step = await self.step_ids.of(self.tenant.sellsy, deal_rules.TRIGGER)
+        tokens = self._new_tokens("DS", count)
+        owners = [self.rng.choice(companies) for _ in tokens]
+        rows = [
+            {"name": self.expected[t], "pipeline": pipeline, "step": step, "amount": "1500.00",
+             "related": [{"id": self.sellsy_ids[owner], "type": "company"}]}
+            for t, owner in zip(tokens, owners, strict=True)
+        ]  # fmt: skip
+        account = self.tenant.sellsy_account
+        seeded = await self.stack.sellsy_sandbox.seed(account, opportunities=rows)
+        self.sellsy_deal_ids.update(zip(tokens, seeded["opportunities"], strict=True))
+        self.deal_company.update(zip(tokens, owners, strict=True))
+        self.deal_steps.update(dict.fromkeys(tokens, deal_rules.TRIGGER))
+        return tokens
+
+    async def add_altior_deals(self, count: int) -> list[str]:
+        """``count`` affaires, each on a third party born in Altior."""
+        third_parties = sorted(self.altior_ids)
+        if count <= 0 or not third_parties:
+            return []
+        tokens = self._new_tokens("DA", count)
+        owners = [self.rng.choice(third_parties) for _ in tokens]
+        sandbox = self.tenant.altior_sandbox or self.stack.altior_sandbox
+        rows = [
+            {"name": self.expected[t], "third_party_id": self.altior_ids[owner],
+             "establishments": [deal_rules.ESTABLISHMENT]}
+            for t, owner in zip(tokens, owners, strict=True)
+        ]  # fmt: skip
+        created = await sandbox.seed(self.tenant.altior_key, {"affaires": rows})
+        self.altior_deal_ids.update(zip(tokens, created["affaires"], strict=True))
+        self.deal_company.update(zip(tokens, owners, strict=True))
+        return tokens
+
     async def seed(self, records: int) -> None:
-        """Half the records born in Sellsy, half in Altior."""
-        await self.add_sellsy(records - records // 2)
-        await self.add_altior(records // 2)
+        """Half the records born in Sellsy, half in Altior; with deals, a fifth of each
+        half are deals on the third parties of their side."""
+        deals = records // 5 if self.deals else 0
+        await self.add_sellsy(records - records // 2 - deals // 2)
+        await self.add_altior(records // 2 - (deals - deals // 2))
+        await self.add_sellsy_deals(deals // 2)
+        await self.add_altior_deals(deals - deals // 2)
 
     async def rename(self, token: str) -> None:
         """A user renames a record on the side it was born on (its next version)."""
         self.versions[token] += 1
         name = self._name(token)
-        if token in self.sellsy_ids:
+        if token in self.sellsy_deal_ids:
+            await self._edit_opportunity(token, name)
+        elif token in self.altior_deal_ids:
+            affaire = self.altior_deal_ids[token]
+            update = AffaireUpdate(name=name)
+            await patiently(lambda: self.tenant.altior.update_affaire(affaire, update))
+        elif token in self.sellsy_ids:
             company = self.sellsy_ids[token]
             await patiently(
                 lambda: self.tenant.sellsy.update_company(company, CompanyUpdate(name=name))
@@ -177,17 +249,43 @@ class Workload:
             await patiently(lambda: self.tenant.altior.update_third_party(third_party, change))
         self.expected[token] = name
 
+    async def _edit_opportunity(self, token: str, name: str) -> None:
+        """Rename, and move between the trigger and the next step (what a poll sees)."""
+        step = (
+            deal_rules.OTHER_STEP
+            if self.deal_steps[token] == deal_rules.TRIGGER
+            else deal_rules.TRIGGER
+        )
+        _, step_id = await self.step_ids.of(self.tenant.sellsy, step)
+        update = OpportunityUpdate(name=name, step=step_id)
+        opportunity = self.sellsy_deal_ids[token]
+        await patiently(lambda: self.tenant.sellsy.update_opportunity(opportunity, update))
+        self.deal_steps[token] = step
+
     async def live_edits(self, rounds: int, *, pause: float = 1.0) -> None:
         """While the sync runs: each round creates a few records on each side and renames
-        a few existing ones (some twice, so only their *last* update may survive)."""
-        per_round = max(1, len(self.expected) // 20)
+        a few existing ones (some twice, so only their *last* update may survive).
+
+        A round touches 5 % of the records, at most ``EDITS_PER_ROUND_CAP``: a
+        10,000-record run would otherwise grow by half again over its 21 rounds."""
+        per_round = max(1, min(len(self.expected) // 20, EDITS_PER_ROUND_CAP))
         for _ in range(rounds):
             await self.add_sellsy(max(1, per_round // 2))
             await self.add_altior(max(1, per_round // 2))
+            if self.deals:
+                await self.add_sellsy_deals(max(1, per_round // 10))
+                await self.add_altior_deals(max(1, per_round // 10))
             candidates = sorted(t for t in self.expected if t not in self.excluded)
             for token in self.rng.sample(candidates, min(per_round, len(candidates))):
                 await self.rename(token)
             await asyncio.sleep(pause)
+
+    def _expected(self, deals: bool) -> dict[str, str]:
+        return {
+            t: n
+            for t, n in self.expected.items()
+            if t not in self.excluded and t.startswith("D") == deals
+        }
 
     async def sellsy_names(self) -> list[str]:
         """Company names as the Sellsy sandbox stores them (read from its database: a
@@ -204,19 +302,49 @@ class Workload:
 
         return await asyncio.to_thread(read)
 
-    async def altior_names(self) -> list[str]:
-        async def read() -> list[str]:
-            return [
-                t.name or ""
+    async def altior_third_parties(self) -> dict[int, str]:
+        """Third-party id → name, through the API."""
+
+        async def read() -> dict[int, str]:
+            return {
+                t.id: t.name or ""
                 async for page in self.tenant.altior.third_party_pages()
                 for t in page.items
-            ]
+            }
 
         return await patiently(read)
 
+    async def altior_names(self) -> list[str]:
+        return list((await self.altior_third_parties()).values())
+
     async def audit(self) -> Audit:
-        expected = {t: n for t, n in self.expected.items() if t not in self.excluded}
-        return Audit(
-            sellsy=tally(await self.sellsy_names(), expected, self.excluded),
-            altior=tally(await self.altior_names(), expected, self.excluded),
+        third_parties = await self.altior_third_parties()
+        result = Audit(
+            sellsy=tally(await self.sellsy_names(), self._expected(False), self.excluded),
+            altior=tally(list(third_parties.values()), self._expected(False), self.excluded),
         )
+        if self.deals:
+            await self._audit_deals(result, third_parties)
+        return result
+
+    async def _audit_deals(self, result: Audit, third_parties: dict[int, str]) -> None:
+        """Deals: once and at their latest name on each side (``tally``), on their
+        company's twin, and in Altior at the step the opportunity stands at."""
+        expected = self._expected(True)
+        database = self.stack.directory / "sellsy.db"
+        account = self.tenant.sellsy_account
+        in_sellsy = await asyncio.to_thread(deal_rules.sellsy_deals, database, account)
+        in_altior = await patiently(
+            lambda: deal_rules.altior_deals(self.tenant.altior, third_parties)
+        )
+        result.sellsy_deals = tally([d.name for d in in_sellsy], expected)
+        result.altior_deals = tally([d.name for d in in_altior], expected)
+        stands = {deal_rules.token(d.name): d.step for d in in_sellsy}
+        steps = {t: self.deal_steps.get(t) or stands.get(t) for t in expected}
+        for side, found, checked in (
+            (result.sellsy_deals, in_sellsy, dict(self.deal_steps)),
+            (result.altior_deals, in_altior, steps),
+        ):
+            wrong = deal_rules.misplaced(found, self.deal_company, checked)
+            side.lost += len(wrong)
+            side.missing += wrong

@@ -15,6 +15,7 @@ import asyncio
 import time
 
 from tests.faults.context import POLL_INTERVAL, Context, converge
+from tests.faults.deals import DEAL_FLOWS
 from tests.faults.outcome import RunResult
 from tests.faults.probes import altior_of, worker_calls
 from tests.faults.workload import Workload
@@ -32,8 +33,8 @@ LOST = "lose_answer"
 
 async def run(ctx: Context) -> RunResult:
     async with ctx.stack("api-faults") as stack:
-        tenant = await stack.add_tenant("acme-prod", company_filter_field=None)
-        work = Workload(stack, tenant, "acme", ctx.rng)
+        tenant = await stack.add_tenant("acme-prod", company_filter_field=None, **DEAL_FLOWS)
+        work = Workload(stack, tenant, "acme", ctx.rng, deals=True)
         await work.seed(ctx.records)
         altior = altior_of(stack, tenant)
         await stack.sellsy_sandbox.set_faults(tenant.sellsy_account, **FAULTS, token_lifetime=60)

@@ -15,6 +15,7 @@ import time
 from sync_streams.local.kafka import LocalKafka
 from sync_streams.ports import free_port
 from tests.faults.context import Context, converge
+from tests.faults.deals import DEAL_FLOWS
 from tests.faults.outcome import RunResult
 from tests.faults.workload import Workload
 
@@ -30,8 +31,10 @@ async def run(ctx: Context) -> RunResult:
     try:
         async with ctx.stack("broker", kafka_url=f"kafka://{info.bootstrap}") as stack:
             polls = f"poll_interval_seconds: {POLL_SECONDS}\n"
-            tenant = await stack.add_tenant("acme-prod", company_filter_field=None, overrides=polls)
-            work = Workload(stack, tenant, "acme", ctx.rng)
+            tenant = await stack.add_tenant(
+                "acme-prod", company_filter_field=None, **DEAL_FLOWS, overrides=polls
+            )
+            work = Workload(stack, tenant, "acme", ctx.rng, deals=True)
             await work.seed(ctx.records)
             worker = stack.worker_process()
             started = time.monotonic()

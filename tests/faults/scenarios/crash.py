@@ -13,6 +13,7 @@ import asyncio
 import time
 
 from tests.faults.context import Context, converge
+from tests.faults.deals import DEAL_FLOWS
 from tests.faults.outcome import RunResult
 from tests.faults.workload import Workload
 
@@ -26,9 +27,10 @@ async def run(ctx: Context, kills: int | None = None) -> RunResult:
         tenant = await stack.add_tenant(
             "acme-prod",
             company_filter_field=None,
+            **DEAL_FLOWS,
             overrides=f"poll_interval_seconds: {POLL_SECONDS}\n",
         )
-        work = Workload(stack, tenant, "acme", ctx.rng)
+        work = Workload(stack, tenant, "acme", ctx.rng, deals=True)
         await work.seed(ctx.records)
         worker = stack.worker_process()
         started = time.monotonic()

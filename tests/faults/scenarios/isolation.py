@@ -14,6 +14,7 @@ import asyncio
 import time
 
 from tests.faults.context import POLL_INTERVAL, Context, converge
+from tests.faults.deals import DEAL_FLOWS
 from tests.faults.outcome import RunResult
 from tests.faults.probes import altior_calls, altior_of, altior_writes
 from tests.faults.workload import Workload
@@ -53,8 +54,10 @@ async def run(ctx: Context) -> RunResult:
         works: list[Workload] = []
         for index, (tenant_id, word) in enumerate(TENANTS.items()):
             altior = None if index == 0 else await stack.add_altior_sandbox()
-            tenant = await stack.add_tenant(tenant_id, company_filter_field=None, altior=altior)
-            work = Workload(stack, tenant, word, ctx.rng)
+            tenant = await stack.add_tenant(
+                tenant_id, company_filter_field=None, **DEAL_FLOWS, altior=altior
+            )
+            work = Workload(stack, tenant, word, ctx.rng, deals=True)
             await work.seed(max(4, ctx.records // len(TENANTS)))
             works.append(work)
         started = time.monotonic()

@@ -10,6 +10,7 @@ import asyncio
 import time
 
 from tests.faults.context import POLL_INTERVAL, Context, converge
+from tests.faults.deals import DEAL_FLOWS
 from tests.faults.outcome import RunResult
 from tests.faults.probes import altior_writes, sellsy_writes, worker_calls
 from tests.faults.workload import Workload
@@ -20,8 +21,8 @@ CYCLES = 10
 
 async def run(ctx: Context) -> RunResult:
     async with ctx.stack("quiescence") as stack:
-        tenant = await stack.add_tenant("acme-prod", company_filter_field=None)
-        work = Workload(stack, tenant, "acme", ctx.rng)
+        tenant = await stack.add_tenant("acme-prod", company_filter_field=None, **DEAL_FLOWS)
+        work = Workload(stack, tenant, "acme", ctx.rng, deals=True)
         await work.seed(ctx.records)
         started = time.monotonic()
         await stack.start_worker()

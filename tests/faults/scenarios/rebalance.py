@@ -20,6 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from tests.faults.context import Context, converge
+from tests.faults.deals import DEAL_FLOWS
 from tests.faults.outcome import RunResult
 from tests.faults.polls import (
     Gap,
@@ -78,9 +79,9 @@ async def run(ctx: Context) -> RunResult:
         overrides = f"poll_interval_seconds: {POLL_SECONDS}\n"
         for tenant_id, word in spread_tenants(WORDS, PARTITIONS).items():
             tenant = await stack.add_tenant(
-                tenant_id, company_filter_field=None, overrides=overrides
+                tenant_id, company_filter_field=None, **DEAL_FLOWS, overrides=overrides
             )
-            work = Workload(stack, tenant, word, ctx.rng)
+            work = Workload(stack, tenant, word, ctx.rng, deals=True)
             await work.seed(max(4, ctx.records // len(WORDS)))
             works.append(work)
         first, second = stack.worker_process("worker-a"), stack.worker_process("worker-b")

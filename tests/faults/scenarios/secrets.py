@@ -20,6 +20,7 @@ import time
 import httpx
 
 from tests.faults.context import Context, converge
+from tests.faults.deals import DEAL_FLOWS
 from tests.faults.outcome import RunResult
 from tests.faults.probes import Leak, dump_topics, read_logs, search_secrets
 from tests.faults.workload import Workload
@@ -59,9 +60,10 @@ async def run(ctx: Context) -> RunResult:
         tenant = await stack.add_tenant(
             "acme-prod",
             company_filter_field=None,
+            **DEAL_FLOWS,
             overrides=f"poll_interval_seconds: {POLL_SECONDS}\n",
         )
-        work = Workload(stack, tenant, "acme", ctx.rng)
+        work = Workload(stack, tenant, "acme", ctx.rng, deals=True)
         await work.seed(max(6, ctx.records // 4))
         [bad] = await work.add_sellsy(1)
         work.excluded.add(bad)
