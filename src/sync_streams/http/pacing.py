@@ -76,11 +76,18 @@ class QuotaPacer:
         self._minute_budget: _Budget | None = None
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0
+        self._last_wait: float | None = None
 
     @property
     def paused_until(self) -> float:
         """Clock time before which no call goes out (0.0 when never paused)."""
         return self._paused_until
+
+    def saturated(self, within: float) -> bool:
+        """Whether a caller had to wait for the quota in the last ``within`` seconds:
+        the quota is in full use, and one more optional call (a poll) would take a
+        slot from a waiting one (docs/performance.md, P3)."""
+        return self._last_wait is not None and self._clock() - self._last_wait < within
 
     def _delay(self, now: float) -> float:
         """Seconds to wait before one more call may go out."""
@@ -104,6 +111,7 @@ class QuotaPacer:
     async def acquire(self) -> None:
         """Wait until a call is allowed, then account for it."""
         async with self._lock:
+            waited_before = self.waited_seconds
             while True:
                 delay = self._delay(self._clock())
                 if delay <= 0:
@@ -113,6 +121,8 @@ class QuotaPacer:
                 if asyncio.iscoroutine(result):
                     await result
             now = self._clock()
+            if self.waited_seconds > waited_before:
+                self._last_wait = now
             self._sent.append(now)
             for known in (self._second_budget, self._minute_budget):
                 budget = known.current(now) if known is not None else None

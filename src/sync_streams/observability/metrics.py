@@ -127,6 +127,12 @@ class WorkerMetrics:
             ["tenant", "system", "entity"],
             registry=r,
         )
+        self.polls_deferred = Counter(
+            "sync_streams_polls_deferred_total",
+            "Polls put off by one interval because the tenant's own writes used the API quota",
+            ["tenant", "system", "entity"],
+            registry=r,
+        )
         self.api_calls = Gauge(
             "sync_streams_api_calls",
             "API calls made by this worker's clients since start",

@@ -235,6 +235,7 @@ def install_sync(
                             metrics=metrics,
                             lookback=lookback,
                             start_from=entity_start,
+                            quota_saturated=runtime.pacer_of(source.system).saturated,
                         ),
                         interval=poll_interval or float(runtime.config.poll_interval_seconds),
                     )

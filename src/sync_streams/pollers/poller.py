@@ -9,6 +9,10 @@ Cycles start at a fixed rate, each poller at its own phase (``cadence``).
 A cycle that found nothing sends no marker unless the last one is ``idle_marker_every``
 old: markers all go through the one sync agent, and at 200 tenants polling every 5 s
 one per cycle (200 a second) was more than it could take (docs/performance.md, P1).
+While the tenant's own writes keep its quota toward the API in full use (a backfill),
+a due poll is put off by one interval, at most ``MAX_DEFERRALS`` times in a row: each
+listing would take a slot from a waiting write and mostly read that backfill's echoes
+(docs/performance.md, P3).
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ from sync_streams.pollers.cursor import (
 )
 
 log = logging.getLogger(__name__)
+
+MAX_DEFERRALS = 2
+"""Polls put off in a row while the quota is in full use: a saturated tenant's changes
+are read at least every ``MAX_DEFERRALS + 1`` intervals."""
 
 Clock = Callable[[], datetime]
 
@@ -109,6 +117,8 @@ class Poller:
     monotonic: Callable[[], float] = time.monotonic
     """The schedule's clock (``clock`` stamps data; this one only times polls)."""
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    quota_saturated: Callable[[float], bool] | None = None
+    """``QuotaPacer.saturated`` of the client this poller lists with (None: never defer)."""
     _sent_cursor: datetime | None = None
     _idle_cursor: datetime | None = None
 
@@ -185,18 +195,35 @@ class Poller:
         ).set(self.clock().timestamp())
         return result
 
+    @property
+    def _labels(self) -> tuple[str, str, str]:
+        return self.tenant, self.source.system, self.source.entity
+
+    def _should_defer(self, deferred: int, interval: float) -> bool:
+        """The quota was in full use over the last interval, and this poll was not put
+        off ``MAX_DEFERRALS`` times already."""
+        saturated = self.quota_saturated
+        return saturated is not None and deferred < MAX_DEFERRALS and saturated(interval)
+
     async def run(self, interval: float, *, max_backoff: float = 300.0) -> None:
         """Poll forever, one poll started every ``interval`` seconds (fixed rate, at this
         poller's phase; an overrunning poll is followed at once, without catch-up
         bursts); back off after failures."""
         # the failures series exists at 0 from the start, so rate() sees the first one
-        self.metrics.poller_failures.labels(self.tenant, self.source.system, self.source.entity)
-        failures = 0
+        self.metrics.poller_failures.labels(*self._labels)
+        self.metrics.polls_deferred.labels(*self._labels)
+        failures = deferred = 0
         due = first_start(self.monotonic(), interval, phase_of(self.key))
         while True:
             wait = due - self.monotonic()
             if wait > 0:
                 await self.sleep(wait)
+            if self._should_defer(deferred, interval):
+                deferred += 1
+                due += interval
+                self.metrics.polls_deferred.labels(*self._labels).inc()
+                continue
+            deferred = 0
             started = self.monotonic()
             try:
                 await self.poll_once()

@@ -17,6 +17,7 @@ import httpx
 
 from sync_streams.altior import AltiorClient
 from sync_streams.config import TenantConfig, check_against_apis
+from sync_streams.domain.envelope import System
 from sync_streams.errors import ConfigError, SyncStreamsError
 from sync_streams.http.pacing import QuotaPacer
 from sync_streams.pipeline.filters import FilterFields, resolve_filter_fields
@@ -57,6 +58,11 @@ class TenantRuntime:
     @property
     def ready(self) -> bool:
         return self.inventory is not None
+
+    def pacer_of(self, system: System) -> QuotaPacer:
+        """The quota pacer of this tenant's client toward ``system`` (its polls and its
+        writes share it)."""
+        return self.sellsy.pacer if system == "sellsy" else self.altior.pacer
 
     def flow_on(self, flow: FlowName, direction: Direction) -> bool:
         """Configured on, not disabled by a start-up check, tenant not paused."""

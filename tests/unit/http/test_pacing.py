@@ -181,3 +181,18 @@ async def test_a_fixed_window_api_keeps_the_full_second_wait() -> None:
     pacer.observe({"x-quota-remaining-by-second": "0"})
     await pacer.acquire()
     assert fake.now == pytest.approx(1001.25)
+
+
+async def test_saturated_says_whether_a_call_waited_for_the_quota_lately() -> None:
+    """What a poller asks before listing: a call that had to wait means the quota is in
+    full use (docs/performance.md, P3)."""
+    pacer, fake = make(per_second=5)
+    for _ in range(5):
+        await pacer.acquire()
+    assert not pacer.saturated(5.0)  # at the quota, nobody waited
+    await pacer.acquire()  # the sixth waits for the window
+    assert pacer.saturated(5.0)
+    fake.now += 4.9
+    assert pacer.saturated(5.0)
+    fake.now += 0.2
+    assert not pacer.saturated(5.0)

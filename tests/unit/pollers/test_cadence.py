@@ -127,3 +127,54 @@ def test_a_workers_pollers_are_spread_over_the_interval() -> None:
     assert all(50 <= count <= 150 for count in tenths.values()), tenths
     # no 10 ms slot holds more than 1 % of the polls
     assert max(Counter(round(s, 2) for s in starts).values()) <= 10
+
+
+async def _run_saturated(saturated: list[bool], polls: int) -> tuple[list[float], float]:
+    """Start times of ``polls`` polls of 0.5 s when the quota reads ``saturated`` in turn
+    at each due time (the last value holds), and the deferrals counted."""
+    clock = FakeClock()
+    poller = _poller(ListSource([]), {}, RecordingPublisher())
+    poller.monotonic, poller.sleep = clock.monotonic, clock.sleep
+    answers = iter(saturated)
+    last = [saturated[-1]]
+
+    def quota_saturated(within: float) -> bool:
+        assert within == INTERVAL
+        last[0] = next(answers, last[0])
+        return last[0]
+
+    poller.quota_saturated = quota_saturated
+    starts: list[float] = []
+
+    async def poll_once() -> PollResult:
+        starts.append(clock.now)
+        if len(starts) > polls:
+            raise asyncio.CancelledError
+        clock.now += 0.5
+        return PollResult()
+
+    poller.poll_once = poll_once  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await poller.run(INTERVAL)
+    labels = (poller.tenant, poller.source.system, poller.source.entity)
+    deferred = poller.metrics.polls_deferred.labels(*labels)._value.get()
+    return starts[:polls], deferred
+
+
+async def test_polls_yield_to_writes_while_the_quota_is_in_full_use_at_most_twice() -> None:
+    starts, deferred = await _run_saturated([True], polls=4)
+    # put off twice, then polled: every third interval while saturated, never starved
+    assert _gaps(starts) == [3 * INTERVAL] * 3
+    assert deferred == 2 * 5  # twice before each poll, the fifth (which ends the loop) too
+
+
+async def test_polls_keep_their_interval_when_the_quota_has_room() -> None:
+    starts, deferred = await _run_saturated([False], polls=4)
+    assert _gaps(starts) == [INTERVAL] * 3
+    assert deferred == 0
+
+
+async def test_a_deferred_poll_runs_as_soon_as_the_quota_frees() -> None:
+    starts, deferred = await _run_saturated([False, True, False, False], polls=3)
+    assert _gaps(starts) == [2 * INTERVAL, INTERVAL]
+    assert deferred == 1
