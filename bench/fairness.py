@@ -159,6 +159,31 @@ def write_phase(calls: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], floa
     return phase, (end - start).total_seconds()
 
 
+def refusals(calls: list[dict[str, Any]]) -> list[str]:
+    """Each 429: when, which call, and the calls logged in the second before it (what
+    the server's sliding window counted), by method and API key."""
+    from datetime import datetime
+
+    def at(call: dict[str, Any]) -> float:
+        return datetime.fromisoformat(str(call["at"]).replace("Z", "+00:00")).timestamp()
+
+    if not calls:
+        return []
+    start = at(calls[0])
+    lines = []
+    for call in calls:
+        if call["status"] != 429:
+            continue
+        moment = at(call)
+        window = [c for c in calls if moment - 1.0 <= at(c) < moment]
+        kinds = Counter(f"{c['method']} key {c.get('key_id')}" for c in window)
+        lines.append(
+            f"429 at +{moment - start:.2f} s: {call['method']} {call['path']} "
+            f"(key {call.get('key_id')}); the second before: {len(window)} calls {dict(kinds)}"
+        )
+    return lines
+
+
 def ratio_text(during: LagStats, idle: LagStats) -> tuple[str, float | None]:
     if idle.p95 is None or idle.p95 <= 0:
         return "n/a (no idle p95)", None
@@ -335,6 +360,8 @@ def report(
         f"({use['request_rate']:.2f}/s), writes {use['writes']:.0f} ({use['write_rate']:.2f}/s), "
         f"statuses {dict(sorted(status.items()))}"
     )
+    for line in refusals(m.a_calls):
+        print(f"    {line}")
     summary = load.summary()
     print(f"    {summary}")
     cond = (
