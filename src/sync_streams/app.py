@@ -16,6 +16,7 @@ import faust
 from faust.web import Request, Response, View
 
 from sync_streams.config.service import ServiceSettings
+from sync_streams.kafka import bulkstore
 from sync_streams.kafka.declarations import METADATA_MAX_AGE_SECONDS, Topology, load_topology
 from sync_streams.observability.metrics import CONTENT_TYPE_LATEST, WorkerMetrics
 from sync_streams.observability.partitions import install_partition_metrics
@@ -42,6 +43,11 @@ class Runtime:
         return is_ready(app) and (self.follower is None or self.follower.ready)
 
 
+bulkstore.register()
+STORE_URLS = {"memory": f"{bulkstore.SCHEME}://", "rocksdb": "rocksdb://"}
+"""``table_store`` → Faust store URL: the memory store loads changelogs in bulk (P6)."""
+
+
 def create_app(
     settings: ServiceSettings,
     *,
@@ -52,7 +58,7 @@ def create_app(
     topology = topology or load_topology(partitions=settings.topic_partitions)
     options: dict[str, Any] = {
         "broker": settings.broker,
-        "store": f"{settings.table_store}://",
+        "store": STORE_URLS[settings.table_store],
         "datadir": str(settings.data_dir),
         "web_host": settings.web_host,
         "web_port": settings.web_port or free_port(settings.web_host),

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 
 from sync_streams.app import create_app
 from sync_streams.config.service import ServiceSettings
+from sync_streams.kafka import bulkstore
 from sync_streams.kafka.admin import apply_topology
 from sync_streams.kafka.declarations import load_topology
 
@@ -44,7 +45,10 @@ def _worker(
     @app.agent(topic, concurrency=1)
     async def count(stream: Any) -> None:
         async for event in stream.events():
-            seen[event.key] += 1
+            if event.value == b"delete":
+                del seen[event.key]  # a tombstone on the changelog
+            else:
+                seen[event.key] += 1
 
     return app, seen
 
@@ -100,3 +104,49 @@ async def test_table_written_by_an_agent_is_recovered_after_restart(
         assert dict(recovered.items()) == {"acme-prod": 3, "globex-prod": 3, "initech-test": 3}
     finally:
         await restarted.stop()
+
+
+async def test_the_memory_store_loads_its_changelog_in_bulk_deletions_included(
+    kafka_url: str, kafka_bootstrap: str, unique_prefix: str, tmp_path: Path
+) -> None:
+    """The default store reads a changelog partition itself, then Faust replays only the
+    tail: the restarted table holds exactly what the first one held (a deleted key stays
+    deleted) and goes on counting from there."""
+    topology = load_topology(prefix=unique_prefix, partitions=2)
+    await apply_topology(kafka_url, topology)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+
+    async def send(*tenants: str, value: bytes = b"{}") -> None:
+        for tenant in tenants:
+            await producer.send_and_wait(
+                topology.name("changes.sellsy"), value, key=tenant.encode()
+            )
+
+    try:
+        app, seen = _worker(kafka_url, unique_prefix, tmp_path / "first")
+        await app.start()
+        try:
+            await send(*["acme-prod", "globex-prod", "initech-test"] * 3)
+            await _wait_for(lambda: sum(seen.values()) == 9)
+            await send("globex-prod", value=b"delete")
+            await _wait_for(lambda: "globex-prod" not in seen)
+        finally:
+            await app.stop()
+
+        restarted, recovered = _worker(kafka_url, unique_prefix, tmp_path / "second")
+        await restarted.start()
+        try:
+            await _wait_for(lambda: sum(recovered.values()) == 6)
+            assert dict(recovered.items()) == {"acme-prod": 3, "initech-test": 3}
+            store = recovered.data
+            assert isinstance(store, bulkstore.Store)
+            loaded = [tp for tp in store._offsets if store.persisted_offset(tp) is not None]
+            assert loaded, "no changelog partition was loaded in bulk"
+            await send("acme-prod", "globex-prod")
+            await _wait_for(lambda: sum(recovered.values()) == 8)
+            assert dict(recovered.items()) == {"acme-prod": 4, "globex-prod": 1, "initech-test": 3}
+        finally:
+            await restarted.stop()
+    finally:
+        await producer.stop()
