@@ -3,9 +3,9 @@
 Opportunities born in Sellsy are created at the import trigger (``Ventes`` / ``Signature``,
 establishment ACME Lyon) on a company born in Sellsy; affaires born in Altior hang on a
 third party born in Altior.  A user's later edit renames the deal; in Sellsy the same
-edit also moves the opportunity between two steps past the trigger, because Sellsy keeps
-no update stamp on opportunities (only ``updated_status``): a rename alone is seen by a
-reconciliation pass, not by a poll (docs/sync-rules.md).
+edit also moves the opportunity between two steps at or past the trigger, so the
+affaire's ``Etape`` must follow too (the opportunities stay open there, where every poll
+re-reads them: Sellsy keeps no update stamp on opportunities, docs/sync-rules.md).
 
 A deal is *as its sources say* on a side when it is there once, at its latest name, on
 the twin of its company; on the Altior side its ``Etape`` must also equal the step the
