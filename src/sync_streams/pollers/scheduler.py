@@ -64,6 +64,10 @@ class PollerScheduler:
     def running(self) -> set[PollerKey]:
         return {key for key, task in self._tasks.items() if not task.done()}
 
+    def spec(self, key: PollerKey) -> PollerSpec | None:
+        """The spec of a started loop (its poller, for a status view or a test)."""
+        return self._specs.get(key)
+
     async def reconcile(self) -> None:
         wanted = {spec.key: spec for spec in self._desired()}
         for key in list(self._tasks):

@@ -78,18 +78,12 @@ def reconcile_every(seconds: float) -> Iterator[None]:
 
 
 def live_poller(stack: Stack, tenant: str, system: str, entity: str) -> Poller:
-    """The in-process worker's poller of one entity (the scheduler keeps no public view
-    of its loops; this reads its table of running ones)."""
+    """The in-process worker's running poller of one entity."""
     assert stack.runtime is not None and stack.runtime.sync is not None
-    for spec in stack.runtime.sync.scheduler._specs.values():
-        poller = spec.poller
-        if (
-            isinstance(poller, Poller)
-            and poller.tenant == tenant
-            and (poller.source.system, poller.source.entity) == (system, entity)
-        ):
-            return poller
-    raise AssertionError(f"no poller of {tenant} {system}/{entity}")
+    spec = stack.runtime.sync.scheduler.spec((tenant, system, entity, "poll"))
+    if spec is None or not isinstance(spec.poller, Poller):
+        raise AssertionError(f"no poller of {tenant} {system}/{entity}")
+    return spec.poller
 
 
 async def poll_ended(poller: Poller, limit: float = 60.0) -> datetime:
