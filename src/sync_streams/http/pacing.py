@@ -20,6 +20,10 @@ Clock = Callable[[], float]
 
 SECOND = 1.0
 MINUTE = 60.0
+SATURATED_SHARE = 0.2
+"""Share of a poll interval the tenant's calls must have spent waiting for the quota for
+its polls to yield (``saturated``): a burst of writes does not delay them, a backfill
+that keeps the quota in full use does."""
 SLIDING_MARGIN = 0.05
 """Kept after a call leaves a sliding window before the next one: the server stamps
 calls when they arrive, and two calls' latencies differ by a few milliseconds."""
@@ -76,18 +80,24 @@ class QuotaPacer:
         self._minute_budget: _Budget | None = None
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0
-        self._last_wait: float | None = None
+        self._waits: deque[tuple[float, float]] = deque()
+        """(when a call was let go, how long it had waited), for ``saturated``."""
 
     @property
     def paused_until(self) -> float:
         """Clock time before which no call goes out (0.0 when never paused)."""
         return self._paused_until
 
-    def saturated(self, within: float) -> bool:
-        """Whether a caller had to wait for the quota in the last ``within`` seconds:
-        the quota is in full use, and one more optional call (a poll) would take a
-        slot from a waiting one (docs/performance.md, P3)."""
-        return self._last_wait is not None and self._clock() - self._last_wait < within
+    def saturated(self, within: float, share: float = SATURATED_SHARE) -> bool:
+        """Whether callers spent at least ``share`` of the last ``within`` seconds waiting
+        for the quota: it is in steady full use (a backfill), not just hit by a burst,
+        and one more optional call (a poll) would take a slot from a waiting one
+        (docs/performance.md, P3)."""
+        now = self._clock()
+        while self._waits and now - self._waits[0][0] >= MINUTE:
+            self._waits.popleft()
+        waited = sum(delay for at, delay in self._waits if now - at < within)
+        return waited >= share * within
 
     def _delay(self, now: float) -> float:
         """Seconds to wait before one more call may go out."""
@@ -122,7 +132,7 @@ class QuotaPacer:
                     await result
             now = self._clock()
             if self.waited_seconds > waited_before:
-                self._last_wait = now
+                self._waits.append((now, self.waited_seconds - waited_before))
             self._sent.append(now)
             for known in (self._second_budget, self._minute_budget):
                 budget = known.current(now) if known is not None else None

@@ -183,16 +183,28 @@ async def test_a_fixed_window_api_keeps_the_full_second_wait() -> None:
     assert fake.now == pytest.approx(1001.25)
 
 
-async def test_saturated_says_whether_a_call_waited_for_the_quota_lately() -> None:
-    """What a poller asks before listing: a call that had to wait means the quota is in
-    full use (docs/performance.md, P3)."""
+async def test_saturated_means_callers_waited_a_fifth_of_the_window_not_once() -> None:
+    """What a poller asks before listing: a burst that makes one call wait a little
+    leaves the quota "not saturated"; calls held back for a fifth of the poll interval
+    mean it is in steady full use (docs/performance.md, P3)."""
     pacer, fake = make(per_second=5)
     for _ in range(5):
         await pacer.acquire()
     assert not pacer.saturated(5.0)  # at the quota, nobody waited
-    await pacer.acquire()  # the sixth waits for the window
+    await pacer.acquire()  # the sixth waits for the window: 1 s of 5
     assert pacer.saturated(5.0)
+    assert not pacer.saturated(10.0)  # 1 s of 10 is a burst
     fake.now += 4.9
     assert pacer.saturated(5.0)
     fake.now += 0.2
+    assert not pacer.saturated(5.0)
+
+
+async def test_a_short_wait_is_a_burst_not_saturation() -> None:
+    pacer, fake = make(per_second=5)
+    for _ in range(5):
+        await pacer.acquire()
+    fake.now += 0.7  # the window frees 0.3 s later
+    await pacer.acquire()
+    assert fake.sleeps == [pytest.approx(0.3)]
     assert not pacer.saturated(5.0)
