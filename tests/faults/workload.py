@@ -183,7 +183,7 @@ class Workload:
 
     async def add_sellsy_deals(self, count: int) -> list[str]:
         """``count`` opportunities at the import trigger, each on a company born in Sellsy."""
-        companies = sorted(self.sellsy_ids)
+        companies = sorted(set(self.sellsy_ids) - self.excluded)  # not on a malformed one
         if count <= 0 or not companies:
             return []
         pipeline, step = await self.step_ids.of(self.tenant.sellsy, deal_rules.TRIGGER)
@@ -203,7 +203,7 @@ class Workload:
 
     async def add_altior_deals(self, count: int) -> list[str]:
         """``count`` affaires, each on a third party born in Altior."""
-        third_parties = sorted(self.altior_ids)
+        third_parties = sorted(set(self.altior_ids) - self.excluded)
         if count <= 0 or not third_parties:
             return []
         tokens = self._new_tokens("DA", count)
