@@ -10,8 +10,9 @@ A cycle that found nothing sends no marker unless the last one is ``idle_marker_
 old: markers all go through the one sync agent, and at 200 tenants polling every 5 s
 one per cycle (200 a second) was more than it could take (docs/performance.md, P1).
 While the tenant's own calls keep its quota toward the API in steady full use (they
-waited for it a fifth of the last interval: a backfill, not a burst), a due poll is put off by one interval, at most ``MAX_DEFERRALS`` times in a row: each
-listing would take a slot from a waiting write and mostly read that backfill's echoes
+waited for it a fifth of the last interval: a backfill, not a burst), a due poll is put
+off by one interval, at most ``MAX_DEFERRALS`` times in a row: each listing would take
+a slot from a waiting write and mostly read that backfill's echoes
 (docs/performance.md, P3).
 """
 
