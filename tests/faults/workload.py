@@ -314,9 +314,6 @@ class Workload:
 
         return await patiently(read)
 
-    async def altior_names(self) -> list[str]:
-        return list((await self.altior_third_parties()).values())
-
     async def audit(self) -> Audit:
         third_parties = await self.altior_third_parties()
         result = Audit(

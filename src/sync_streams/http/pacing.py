@@ -94,8 +94,6 @@ class QuotaPacer:
         and one more optional call (a poll) would take a slot from a waiting one
         (docs/performance.md, P3)."""
         now = self._clock()
-        while self._waits and now - self._waits[0][0] >= MINUTE:
-            self._waits.popleft()
         waited = sum(delay for at, delay in self._waits if now - at < within)
         return waited >= share * within
 
@@ -133,6 +131,8 @@ class QuotaPacer:
             now = self._clock()
             if self.waited_seconds > waited_before:
                 self._waits.append((now, self.waited_seconds - waited_before))
+            while self._waits and now - self._waits[0][0] >= MINUTE:
+                self._waits.popleft()  # bounded even when nobody asks ``saturated``
             self._sent.append(now)
             for known in (self._second_budget, self._minute_budget):
                 budget = known.current(now) if known is not None else None

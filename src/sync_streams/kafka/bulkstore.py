@@ -91,8 +91,7 @@ class Store(memory.Store[Any, Any]):
             starts = await consumer.beginning_offsets(partitions)
             for partition in partitions:
                 consumer.seek(partition, starts[partition])
-            for tp in tps:
-                self._forget_partition(tp.partition)
+            self._forget_partitions({tp.partition for tp in tps})
             todo = {p for p in partitions if ends[p] > starts[p]}
             last: dict[TopicPartition, int] = {}
             idle = 0
@@ -122,8 +121,9 @@ class Store(memory.Store[Any, Any]):
             time.monotonic() - started,
         )
 
-    def _forget_partition(self, partition: int) -> None:
-        stale = [k for k, p in self._key_partition.items() if p == partition]
+    def _forget_partitions(self, partitions: set[int]) -> None:
+        """Drop what an earlier assignment left of these partitions (one pass)."""
+        stale = [k for k, p in self._key_partition.items() if p in partitions]
         for key in stale:
             self.data.pop(key, None)
             self._key_partition.pop(key, None)

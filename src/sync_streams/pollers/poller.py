@@ -160,9 +160,7 @@ class Poller:
             result.events += 1
         for ack in acks:
             await ack
-        self.metrics.polled.labels(self.tenant, self.source.system, self.source.entity).inc(
-            result.events
-        )
+        self.metrics.polled.labels(*self._labels).inc(result.events)
         after = next_cursor(cursor, started, self.lookback)
         if result.events == 0 and result.bad == 0 and self._marker_can_wait(after):
             self._idle_cursor = after
@@ -191,9 +189,7 @@ class Poller:
 
     def _succeeded(self, cursor: datetime | None, result: PollResult) -> PollResult:
         result.cursor = cursor
-        self.metrics.poller_last_success.labels(
-            self.tenant, self.source.system, self.source.entity
-        ).set(self.clock().timestamp())
+        self.metrics.poller_last_success.labels(*self._labels).set(self.clock().timestamp())
         return result
 
     @property
@@ -235,9 +231,7 @@ class Poller:
             except Exception as exc:  # one poller's failure must not stop the worker
                 failures += 1
                 delay = min(interval * 2**failures, max_backoff)
-                self.metrics.poller_failures.labels(
-                    self.tenant, self.source.system, self.source.entity
-                ).inc()
+                self.metrics.poller_failures.labels(*self._labels).inc()
                 log.warning(
                     "poll failed tenant=%s %s/%s (%s); retry in %.0f s",
                     self.tenant,
