@@ -391,14 +391,15 @@ async def close_tenants(tenants: list[BenchTenant]) -> None:
 
 
 def siret(n: int) -> str:
-    """A Luhn-valid 14-digit SIRET, distinct per ``n``."""
-    from sync_streams.domain.siret import luhn_valid
+    """A valid SIRET (Luhn-valid SIREN, then Luhn-valid 14 digits), distinct per ``n``."""
+    from sync_streams.domain.siret import is_valid_siret, luhn_valid
 
-    stem = f"{(n * 7919) % 10**13:013d}"
-    for check in "0123456789":
-        if luhn_valid(stem + check):
-            return stem + check
-    raise AssertionError("unreachable: one check digit always fits")
+    body = f"{(n * 7919) % 10**8:08d}"  # 7919 is prime to 10**8: distinct for n < 10**8
+    siren = next(body + key for key in "0123456789" if luhn_valid(body + key))
+    stem = f"{siren}{n % 10000:04d}"
+    found = next(stem + key for key in "0123456789" if luhn_valid(stem + key))
+    assert is_valid_siret(found), found
+    return found
 
 
 def company(n: int, *, updated_at: str | None = None, prefix: str = "Société") -> dict[str, Any]:

@@ -14,6 +14,7 @@ a crash, the Altior contact's external reference (read fresh) names its contact.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sync_streams.altior.writes import ContactCreate as AltiorContactCreate
@@ -43,12 +44,13 @@ from sync_streams.pipeline.mapping import (
     sellsy_contact_body,
     sellsy_reference,
 )
-from sync_streams.pipeline.sides import MissingDependency, SideAdapter, SideRecord
+from sync_streams.pipeline.sides import Announce, MissingDependency, SideAdapter, SideRecord
 from sync_streams.pipeline.state import link_key
 from sync_streams.pipeline.tables import SyncTables
 from sync_streams.runtime.tenant import TenantRuntime
 from sync_streams.sellsy.models import Contact
 from sync_streams.sellsy.models.writes import ContactCreate, ContactUpdate
+from sync_streams.sellsy.queries import DateRange
 
 SELLSY_COMPANY = "_company_id"
 ALTIOR_ENTITY = "altior_contact"
@@ -105,61 +107,80 @@ class SellsyContacts(_Side):
         except NotFoundError:
             return None
 
-    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
-        """The contact the Altior contact's external reference names.  Read fresh: a
-        redelivered event's snapshot predates the reference written after creating."""
+    async def find_counterpart(
+        self, source: SideRecord, event: ChangeEvent, *, attempted_since: datetime | None
+    ) -> SideRecord | None:
+        """The contact the Altior contact's external reference names; after an announced
+        attempt, read fresh (the event's snapshot predates the reference written after
+        creating), then what that attempt may have made with no reference written."""
         known = external_sellsy_id(source.snapshot, self.mapping)
-        if known is None:
+        if known is None and attempted_since is not None:
             try:
                 fresh = await self.altior.get_contact(int(source.id))
             except NotFoundError:
                 return None
             known = external_sellsy_id(snapshot_of(fresh), self.mapping)
-        return await self.read(known, "contact") if known is not None else None
+        if known is not None:
+            return await self.read(known, "contact")
+        if attempted_since is None:
+            return None
+        body = ContactCreate.model_validate(sellsy_contact_body(source.fields, None, self.mapping))
+        made = await self._made(body, source.id, creation_window(attempted_since))
+        return await self.record(made) if made is not None else None
 
     def _claimed(self, contact_id: int, altior_id: str) -> bool:
         """The sync already links this Sellsy contact to another Altior contact."""
         link = self.tables.links.get(link_key(self.runtime.tenant, "sellsy", "contact", contact_id))
         return link is not None and link.altior_id != altior_id
 
-    async def _create_once(self, body: ContactCreate, altior_id: str) -> Contact:
-        """Create the contact; after a lost answer, adopt the one that attempt made."""
-        window = creation_window()
+    async def _made(self, body: ContactCreate, altior_id: str, window: DateRange) -> Contact | None:
+        """A contact created within ``window`` with what ``body`` holds, linked to nothing else."""
         sent = body.payload()
+        found = await self.sellsy.find_contacts(
+            created=window, last_name=body.last_name, custom_field_ids=self._ids()
+        )
+        return first_unclaimed(
+            found,
+            lambda contact: same_values(contact, sent, SAME_PERSON),
+            lambda contact_id: self._claimed(contact_id, altior_id),
+        )
 
-        async def find() -> Contact | None:
-            found = await self.sellsy.find_contacts(created=window, last_name=body.last_name)
-            return first_unclaimed(
-                found,
-                lambda contact: same_values(contact, sent, SAME_PERSON),
-                lambda contact_id: self._claimed(contact_id, altior_id),
-            )
-
-        return await create_once(lambda: self.sellsy.create_contact(body), find, self.create_retry)
-
-    async def _link(self, contact_id: int, source: SideRecord) -> None:
+    async def _link(self, contact_id: int, source: SideRecord) -> int | None:
+        """Link the contact to its company's twin; that company's Sellsy id."""
         third_party = company_id_of(source.snapshot, "third_party_id")
-        if third_party is not None:
-            company = self.linked_id("altior", "third_party", third_party, "sellsy")
-            await self.sellsy.link_contact_to_company(int(company), contact_id)
+        if third_party is None:
+            return None
+        company = int(self.linked_id("altior", "third_party", third_party, "sellsy"))
+        await self.sellsy.link_contact_to_company(company, contact_id)
+        return company
 
-    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
+    async def create(
+        self, source: SideRecord, event: ChangeEvent, announce: Announce
+    ) -> SideRecord:
+        """POST (after a lost answer, adopt what that attempt made), link to the company,
+        give Altior the Sellsy id.  The created contact is known from the POST answer
+        and the link just made: no read-back."""
         third_party = company_id_of(source.snapshot, "third_party_id")
         if third_party is not None:  # fail before creating anything if the company waits
             self.linked_id("altior", "third_party", third_party, "sellsy")
-        body = sellsy_contact_body(source.fields, None, self.mapping)
-        model = await self._create_once(ContactCreate.model_validate(body), source.id)
-        await self._link(int(model.id), source)
+        body = ContactCreate.model_validate(sellsy_contact_body(source.fields, None, self.mapping))
+        window = creation_window()
+        await announce()
+        model = await create_once(
+            lambda: self.sellsy.create_contact(body, custom_field_ids=self._ids()),
+            lambda: self._made(body, source.id, window),
+            self.create_retry,
+        )
+        company = await self._link(int(model.id), source)
         await self.altior.update_contact(
             int(source.id),
             AltiorContactUpdate.model_validate(
                 {"external_references": [sellsy_reference(self.mapping, model.id)]}
             ),
         )
-        created = await self.read(str(model.id), "contact")
-        if created is None:
-            raise NotFoundError("contact vanished right after creation", system="sellsy")
-        return created
+        snapshot = snapshot_of(model)
+        snapshot[SELLSY_COMPANY] = company
+        return side_record("sellsy", "contact", model.id, snapshot, self.mapping, self.flags)
 
     async def update(
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent
@@ -207,7 +228,9 @@ class AltiorContacts(_Side):
         except NotFoundError:
             return None
 
-    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
+    async def find_counterpart(
+        self, source: SideRecord, event: ChangeEvent, *, attempted_since: datetime | None
+    ) -> SideRecord | None:
         ref = self.mapping.external_reference
         found = await self.altior.find_contact_by_external_reference(
             source.id, key=ref.key, codification=ref.codification
@@ -219,7 +242,9 @@ class AltiorContacts(_Side):
             raise NotFoundError("establishment unknown", system="altior")
         return self.runtime.establishment_id
 
-    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
+    async def create(
+        self, source: SideRecord, event: ChangeEvent, announce: Announce
+    ) -> SideRecord:
         body = altior_contact_body(
             source.fields,
             self.mapping,

@@ -16,7 +16,9 @@ An opportunity cannot carry a searchable marker: a create whose answer was lost 
 found again by the opportunities of the same company or individual created since
 just before it, with the name, pipeline and step we sent, that the sync links to
 nothing else (``flows.lost_creates``).  After a crash, the affaire's external
-reference (read fresh) names its opportunity.
+reference (read fresh) names its opportunity; when the crash came before that
+reference was written, the same lookup runs from the announced attempt's time
+(``pipeline.state.CreateIntent``).
 
 Status changes reach Altior through ``/close`` and ``/reopen``.  Moves asked by
 Altior documents are not here: see ``flows.deal_moves``.
@@ -24,6 +26,7 @@ Altior documents are not here: see ``flows.deal_moves``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sync_streams.altior.writes import AffaireCreate, AffaireUpdate
@@ -61,11 +64,12 @@ from sync_streams.pipeline.mapping import (
     sellsy_opportunity_body,
     trigger_reached,
 )
-from sync_streams.pipeline.sides import SideAdapter, SideRecord
+from sync_streams.pipeline.sides import Announce, SideAdapter, SideRecord
 from sync_streams.pipeline.tables import SyncTables
 from sync_streams.runtime.tenant import TenantRuntime
 from sync_streams.sellsy.models import Opportunity, RelatedObject
 from sync_streams.sellsy.models.writes import OpportunityCreate, OpportunityUpdate
+from sync_streams.sellsy.queries import DateRange
 
 __all__ = ["AltiorDeals", "DealSync", "SellsyDeals", "deal_context"]
 
@@ -112,17 +116,26 @@ class SellsyDeals(_Side):
             return None
         return self._record(model)
 
-    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
-        """The opportunity the affaire's external reference names.  Read fresh: a
-        redelivered event's snapshot predates the reference written after creating."""
+    async def find_counterpart(
+        self, source: SideRecord, event: ChangeEvent, *, attempted_since: datetime | None
+    ) -> SideRecord | None:
+        """The opportunity the affaire's external reference names; after an announced
+        attempt, read fresh (the event's snapshot predates the reference written after
+        creating), then what that attempt may have made with no reference written."""
         known = external_sellsy_id(source.snapshot, self.mapping)
-        if known is None:
+        if known is None and attempted_since is not None:
             try:
                 fresh = await self.altior.get_affaire(int(source.id))
             except NotFoundError:
                 return None
             known = external_sellsy_id(snapshot_of(fresh), self.mapping)
-        return await self.read(known, SELLSY_ENTITY) if known is not None else None
+        if known is not None:
+            return await self.read(known, SELLSY_ENTITY)
+        if attempted_since is None:
+            return None
+        body, related = await self._creation(source, event)
+        made = await self._made(body, related, source.id, creation_window(attempted_since))
+        return self._record(made) if made is not None else None
 
     async def _related(self, affaire: SideRecord, event: ChangeEvent) -> dict[str, Any]:
         third_party = affaire.snapshot.get("third_party_id")
@@ -148,35 +161,39 @@ class SellsyDeals(_Side):
         link = self.context.link("sellsy", SELLSY_ENTITY, opportunity_id)
         return link is not None and link.altior_id != affaire_id
 
-    async def _create_once(
-        self, body: OpportunityCreate, related: RelatedObject, affaire_id: str
-    ) -> Opportunity:
-        """Create the opportunity; after a lost answer, adopt the one that attempt made."""
-        window = creation_window()
-        ids = self._ids()
-
-        async def find() -> Opportunity | None:
-            found = await self.sellsy.find_opportunities(
-                created=window, related=[related], custom_field_ids=ids
-            )
-            return first_unclaimed(
-                found,
-                lambda opportunity: self._same(opportunity, body),
-                lambda opportunity_id: self._claimed(opportunity_id, affaire_id),
-            )
-
-        return await create_once(
-            lambda: self.sellsy.create_opportunity(body, custom_field_ids=ids),
-            find,
-            self.create_retry,
+    async def _made(
+        self, body: OpportunityCreate, related: RelatedObject, affaire_id: str, window: DateRange
+    ) -> Opportunity | None:
+        """An opportunity created within ``window`` with what ``body`` holds, on the same
+        client, linked to nothing else."""
+        found = await self.sellsy.find_opportunities(
+            created=window, related=[related], custom_field_ids=self._ids()
+        )
+        return first_unclaimed(
+            found,
+            lambda opportunity: self._same(opportunity, body),
+            lambda opportunity_id: self._claimed(opportunity_id, affaire_id),
         )
 
-    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
+    async def _creation(
+        self, source: SideRecord, event: ChangeEvent
+    ) -> tuple[OpportunityCreate, RelatedObject]:
+        """The opportunity to create for the affaire ``source``, and its client."""
         related = await self._related(source, event)
         catalog = await self.context.creation_catalog()
         body = sellsy_opportunity_body(source.fields, None, catalog=catalog, related=[related])
-        model = await self._create_once(
-            OpportunityCreate.model_validate(body), RelatedObject.model_validate(related), source.id
+        return OpportunityCreate.model_validate(body), RelatedObject.model_validate(related)
+
+    async def create(
+        self, source: SideRecord, event: ChangeEvent, announce: Announce
+    ) -> SideRecord:
+        body, related = await self._creation(source, event)
+        window = creation_window()
+        await announce()
+        model = await create_once(
+            lambda: self.sellsy.create_opportunity(body, custom_field_ids=self._ids()),
+            lambda: self._made(body, related, source.id, window),
+            self.create_retry,
         )
         created = self._record(model)
         # the affaire remembers its opportunity (found again after a crash) and where it stands
@@ -225,7 +242,9 @@ class AltiorDeals(_Side):
         except NotFoundError:
             return None
 
-    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
+    async def find_counterpart(
+        self, source: SideRecord, event: ChangeEvent, *, attempted_since: datetime | None
+    ) -> SideRecord | None:
         ref = self.mapping.external_reference
         found = await self.altior.find_affaire_by_external_reference(
             source.id, key=ref.key, codification=ref.codification
@@ -253,7 +272,9 @@ class AltiorDeals(_Side):
             record = self._record(model)
         return record
 
-    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
+    async def create(
+        self, source: SideRecord, event: ChangeEvent, announce: Announce
+    ) -> SideRecord:
         third_party = await self._third_party(source, event)
         trigger = trigger_reached(source.fields, self.runtime.config.deals, self.context.catalog)
         establishments = self.context.establishment_ids(trigger.establishments if trigger else ())

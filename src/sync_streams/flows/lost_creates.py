@@ -10,8 +10,7 @@ within ``CREATE_RETRY``.  Then the error goes out and the event is dead-lettered
 How a lost attempt's record is recognised depends on what Sellsy can search:
 
 * companies and individuals carry our marker ``ALTIOR-<id>`` in ``reference``, which
-  ``/companies/search`` and ``/individuals/search`` filter on (exact): no doubt, and
-  ``find_counterpart`` uses it too, so a redelivered event after a crash finds it;
+  ``/companies/search`` and ``/individuals/search`` filter on (exact): no doubt;
 * contacts and opportunities have no field that both carries a marker and is
   searchable (``/contacts/search`` filters names, email, phones and dates;
   ``/opportunities/search`` names, dates, pipeline, step and related objects).  Their
@@ -22,6 +21,11 @@ How a lost attempt's record is recognised depends on what Sellsy can search:
   this sound: it holds only what appeared while we were creating.  A user who typed the
   same person or deal in Sellsy within that window would see it linked instead of
   copied, which is the better of the two outcomes.
+
+A crash can lose a create's answer too.  The handler announces every create toward
+Sellsy first (``pipeline.state.CreateIntent``, acknowledged by the changelog before
+the POST), and the next attempt after an announced one asks ``find_counterpart``
+with the announce time: the same lookups, the window opening at that time.
 """
 
 from __future__ import annotations
@@ -82,9 +86,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def creation_window() -> DateRange:
-    """Records created from ``CLOCK_MARGIN`` before now (the first attempt) on."""
-    return DateRange(start=utc_now() - CLOCK_MARGIN)
+def creation_window(since: datetime | None = None) -> DateRange:
+    """Records created from ``CLOCK_MARGIN`` before ``since`` (the first attempt:
+    now, or an announced attempt's ``CreateIntent.since``) on."""
+    return DateRange(start=(since or utc_now()) - CLOCK_MARGIN)
 
 
 def same_values(record: Any, sent: Mapping[str, Any], fields: Iterable[str]) -> bool:

@@ -4,13 +4,15 @@ Idempotent creates (a redelivered event must find what it created):
 * Sellsy -> Altior: the Altior record carries the external reference
   (EXTERNAL/SELLSY = Sellsy id), searched before any create.
 * Altior -> Sellsy: the Sellsy company or individual's ``reference`` is
-  ``ALTIOR-<id>``, searched before creating it and before each further attempt of a
-  create whose answer was lost (``flows.lost_creates``); the Altior record then gets
-  the Sellsy id as its external reference.
+  ``ALTIOR-<id>``, searched before each further attempt of a create whose answer was
+  lost (``flows.lost_creates``) and before any create that follows an announced one
+  (``pipeline.state.CreateIntent``: a crash may have lost the answer); the Altior
+  record then gets the Sellsy id as its external reference.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sync_streams.altior.writes import ThirdPartyCreate, ThirdPartyUpdate
@@ -36,7 +38,7 @@ from sync_streams.pipeline.mapping import (
     sellsy_reference,
     stored_reference,
 )
-from sync_streams.pipeline.sides import SideAdapter, SideRecord
+from sync_streams.pipeline.sides import Announce, SideAdapter, SideRecord
 from sync_streams.runtime.tenant import TenantRuntime
 from sync_streams.sellsy.models.writes import (
     CompanyCreate,
@@ -47,6 +49,11 @@ from sync_streams.sellsy.models.writes import (
 
 SELLSY_ENTITIES = ("company", "individual")
 ALTIOR_ENTITY = "third_party"
+
+
+def _sellsy_entity(source: SideRecord) -> str:
+    """The Sellsy collection an Altior third party goes to."""
+    return "individual" if source.fields.get("kind") == "person" else "company"
 
 
 def altior_marker(altior_id: str | int) -> str:
@@ -82,15 +89,21 @@ class SellsyThirdParties(AdapterBase):
         except NotFoundError:
             return None
 
-    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
-        entity = "individual" if source.fields.get("kind") == "person" else "company"
+    async def find_counterpart(
+        self, source: SideRecord, event: ChangeEvent, *, attempted_since: datetime | None
+    ) -> SideRecord | None:
+        """The record the Altior third party names, else (after an announced attempt
+        only) the one carrying our marker."""
+        entity = _sellsy_entity(source)
         known = external_sellsy_id(source.snapshot, self.mapping)
         if known is not None:
             found = await self.read(known, entity)
             if found is not None:
                 return found
-        found = await self._marked(entity, altior_marker(source.id))
-        return self._record(entity, found) if found is not None else None
+        if attempted_since is None:
+            return None
+        marked = await self._marked(entity, altior_marker(source.id))
+        return self._record(entity, marked) if marked is not None else None
 
     async def _marked(self, entity: str, marker: str) -> Any:
         """The company or individual carrying our ``marker`` in ``reference``, if any."""
@@ -101,9 +114,14 @@ class SellsyThirdParties(AdapterBase):
         companies = await self.sellsy.find_companies(references=[marker], custom_field_ids=ids)
         return companies[0] if companies else None
 
-    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
+    async def create(
+        self, source: SideRecord, event: ChangeEvent, announce: Announce
+    ) -> SideRecord:
+        """POST with the flag fields embedded in the answer, which is the record as its
+        poller will list it: no read-back.  Then Altior gets the Sellsy id."""
         marker = altior_marker(source.id)
-        entity = "individual" if source.fields.get("kind") == "person" else "company"
+        entity = _sellsy_entity(source)
+        ids = self._flag_ids(entity)
 
         async def find() -> Any:
             return await self._marked(entity, marker)
@@ -113,19 +131,23 @@ class SellsyThirdParties(AdapterBase):
             person = IndividualCreate.model_validate(
                 sellsy_individual_body(source.fields, None, self.mapping, reference=marker)
             )
+            await announce()
             model = await create_once(
-                lambda: self.sellsy.create_individual(person), find, self.create_retry
+                lambda: self.sellsy.create_individual(person, custom_field_ids=ids),
+                find,
+                self.create_retry,
             )
         else:
             company = CompanyCreate.model_validate(
                 sellsy_company_body(source.fields, None, reference=marker)
             )
+            await announce()
             model = await create_once(
-                lambda: self.sellsy.create_company(company), find, self.create_retry
+                lambda: self.sellsy.create_company(company, custom_field_ids=ids),
+                find,
+                self.create_retry,
             )
-        created = await self.read(str(model.id), entity)
-        if created is None:
-            raise NotFoundError("record vanished right after creation", system="sellsy")
+        created = self._record(entity, model)
         await self.altior.update_third_party(
             int(source.id),
             ThirdPartyUpdate.model_validate(
@@ -197,7 +219,9 @@ class AltiorThirdParties(AdapterBase):
         except NotFoundError:
             return None
 
-    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
+    async def find_counterpart(
+        self, source: SideRecord, event: ChangeEvent, *, attempted_since: datetime | None
+    ) -> SideRecord | None:
         found = await self.altior.find_third_party_by_external_reference(
             reference_value(source.id, individual=source.entity == "individual"),
             key=self.mapping.external_reference.key,
@@ -205,7 +229,9 @@ class AltiorThirdParties(AdapterBase):
         )
         return self._record(found) if found is not None else None
 
-    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
+    async def create(
+        self, source: SideRecord, event: ChangeEvent, announce: Announce
+    ) -> SideRecord:
         body = altior_third_party_body(
             source.fields,
             self.mapping,

@@ -43,6 +43,8 @@ from sync_streams.pipeline.state import (
     RecordState,
     SideState,
     SideSync,
+    attempted_since,
+    intend_create,
     mark_deleted,
     new_state,
     record_seen,
@@ -433,27 +435,36 @@ class SyncHandler:
         return []
 
     async def _create(
-        self, source: SideRecord, event: ChangeEvent, target: SideAdapter, entity: str
+        self, state: RecordState, source: SideRecord, event: ChangeEvent, target: SideAdapter
     ) -> SideRecord | Created:
         """Create ``source``'s counterpart unless the target already holds one (returned).
 
         The target may hold one though our state does not know it: a worker killed
         between a create and the state's changelog write.  Where the target refuses
         duplicates (``creates_uniquely``), the create itself finds out, at no extra
-        call; elsewhere a lookup comes first.
+        call.  Elsewhere the create announces itself first (``CreateIntent``, acked by
+        the changelog before anything is sent), so only an attempt that follows an
+        announced one looks for what it may have made.
         """
         if target.creates_uniquely:
             try:
-                return Created(await target.create(source, event))
+                return Created(await target.create(source, event, _nothing_to_announce))
             except CounterpartExists as exc:
-                existing = await target.read(exc.record_id, entity)
+                existing = await target.read(exc.record_id, state.entity)
                 if existing is None:  # deleted between the two calls: the event is retried
                     raise RetriableError(f"counterpart {exc.record_id} vanished") from exc
                 return existing
-        found = await target.find_counterpart(source, event)
+        since = attempted_since(state, target.system)
+        found = await target.find_counterpart(source, event, attempted_since=since)
         if found is not None:
             return found
-        return Created(await target.create(source, event))
+
+        async def announce() -> None:
+            if since is None:
+                intent = intend_create(state, target.system, self.clock())
+                await self.tables.save_state_durably(intent)
+
+        return Created(await target.create(source, event, announce))
 
     async def _write_fresh(
         self,
@@ -513,7 +524,7 @@ class SyncHandler:
             if found is None:
                 raise TwinDeleted(target_system, known.id)
         if found is None:
-            found = await self._create(source, event, target_adapter, state.entity)
+            found = await self._create(state, source, event, target_adapter)
         if isinstance(found, Created):
             self._keep(state, target_adapter, found.record)
             self._keep(state, source_adapter, source)
@@ -576,6 +587,10 @@ _OUTCOME_LABEL: dict[Outcome, str] = {
     Outcome.ECHO: "echo",
     Outcome.STALE: "stale",
 }
+
+
+async def _nothing_to_announce() -> None:
+    """The announce of a create that refuses duplicates by itself."""
 
 
 def _anchored(before: SideRecord, anchored: SideRecord) -> SideRecord:

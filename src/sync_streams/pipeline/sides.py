@@ -8,6 +8,7 @@ decide anything: the rules live in ``pipeline.rules`` and ``pipeline.handler``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -54,6 +55,10 @@ class CounterpartExists(Exception):
         self.record_id = record_id
 
 
+Announce = Callable[[], Awaitable[None]]
+"""Called by ``create`` right before its first call that may create a record."""
+
+
 class SideAdapter(Protocol):
     system: System
     # True when ``create`` refuses a second counterpart of the same source record by
@@ -70,11 +75,22 @@ class SideAdapter(Protocol):
     async def read(self, record_id: str, entity: str) -> SideRecord | None:
         """The record as it is now, or None if it no longer exists."""
 
-    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
-        """A record this system already holds for ``source`` (after a crash, or matched)."""
+    async def find_counterpart(
+        self, source: SideRecord, event: ChangeEvent, *, attempted_since: datetime | None
+    ) -> SideRecord | None:
+        """A record this system already holds for ``source``.
 
-    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
-        """Create the counterpart of ``source``; the result as read back."""
+        ``attempted_since``: an earlier attempt to create it was announced then and
+        may have succeeded (a crash lost its answer): look for what it made.  None:
+        no attempt was ever made, so only what the records themselves say counts
+        (``source`` naming its counterpart), which should cost no search."""
+
+    async def create(
+        self, source: SideRecord, event: ChangeEvent, announce: Announce
+    ) -> SideRecord:
+        """Create the counterpart of ``source``, awaiting ``announce()`` right before the
+        first call that may create it (after every check that may refuse or park the
+        event); the result as the API answered it."""
 
     async def update(
         self, current: SideRecord, changes: dict[str, Any], event: ChangeEvent

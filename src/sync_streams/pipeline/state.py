@@ -149,6 +149,22 @@ def _later(current: datetime | None, candidate: datetime | None) -> datetime | N
     return max(current, candidate)
 
 
+class CreateIntent(_Value):
+    """A create toward ``system`` was about to be sent at ``since`` and may have
+    succeeded: until the pair is linked, a create there must look for what that
+    attempt made before it creates again.
+
+    Written to the changelog and acknowledged *before* the create is sent, and
+    cleared only by the state that records the link, so after any crash either the
+    link or the intent is on record.  That is what lets a first attempt skip the
+    lookup toward an API without idempotency keys (Sellsy) and still never create
+    twice: the lookup costs a call per record, the intent none.
+    """
+
+    system: System
+    since: UtcDatetime
+
+
 class RecordState(_Value):
     """Sync state of one record pair of one tenant (record-state table value)."""
 
@@ -167,6 +183,8 @@ class RecordState(_Value):
     the survivor stays as it is, its changes are no longer synced (nor is the
     deleted record re-created), and the pair is reported until an operator acts."""
     deleted_at: UtcDatetime | None = None
+    creating: CreateIntent | None = None
+    """A create toward the other system that may have been made (``CreateIntent``)."""
 
     def side(self, system: System) -> SideState:
         return self.sellsy if system == "sellsy" else self.altior
@@ -201,6 +219,17 @@ class RecordState(_Value):
     @classmethod
     def from_bytes(cls, data: bytes | str) -> RecordState:
         return cls.model_validate_json(data)
+
+
+def intend_create(state: RecordState, system: System, when: datetime) -> RecordState:
+    """``state`` with a create toward ``system`` announced at ``when``."""
+    return state.model_copy(update={"creating": CreateIntent(system=system, since=when)})
+
+
+def attempted_since(state: RecordState, system: System) -> datetime | None:
+    """When an earlier attempt to create this record's twin in ``system`` began."""
+    intent = state.creating
+    return intent.since if intent is not None and intent.system == system else None
 
 
 def mark_deleted(state: RecordState, system: System, when: datetime) -> RecordState:
@@ -294,7 +323,7 @@ def record_sync(
             field_hashes=field_hashes(sync.fields),
         )
         result = result.with_side(system, updated)
-    return result.model_copy(update={"synced_at": synced_at, "refused": None})
+    return result.model_copy(update={"synced_at": synced_at, "refused": None, "creating": None})
 
 
 def record_applied(

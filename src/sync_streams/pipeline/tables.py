@@ -10,7 +10,7 @@ the handler code free of Faust (a plain dict works the same in unit tests).
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -24,13 +24,22 @@ Model = TypeVar("Model", bound=BaseModel)
 
 _DATETIME = TypeAdapter(datetime)
 
+DurablePut = Callable[[str, bytes], Awaitable[None]]
+"""Store a raw value and return once it is safe from a crash (its changelog acked)."""
+
 
 class TableView(Generic[Model]):
     """A mapping of key -> model stored as JSON bytes in a Faust table (or a dict)."""
 
-    def __init__(self, backing: MutableMapping[str, Any], model: type[Model]) -> None:
+    def __init__(
+        self,
+        backing: MutableMapping[str, Any],
+        model: type[Model],
+        durable_put: DurablePut | None = None,
+    ) -> None:
         self.backing = backing
         self.model = model
+        self._durable_put = durable_put
 
     def get(self, key: str) -> Model | None:
         raw = self.backing.get(key)
@@ -48,6 +57,15 @@ class TableView(Generic[Model]):
             return False
         self.backing[key] = raw
         return True
+
+    async def put_durably(self, key: str, value: Model) -> None:
+        """Store ``value`` and return only once its changelog message is acknowledged
+        (a plain ``put`` is sent in the background: a crash right after may lose it)."""
+        raw = value.model_dump_json().encode("utf-8")
+        if self._durable_put is None:  # a dict: nothing to lose
+            self.backing[key] = raw
+        else:
+            await self._durable_put(key, raw)
 
 
 class LinkView:
@@ -109,6 +127,11 @@ class SyncTables:
         for key in state.table_keys():
             self.states.put_if_changed(key, state)
 
+    async def save_state_durably(self, state: RecordState) -> None:
+        """``save_state``, returning once it would survive a crash of this worker."""
+        for key in state.table_keys():
+            await self.states.put_durably(key, state)
+
 
 TABLE_NAMES = ("record-state", "poller-cursors", "parked-events")
 
@@ -133,7 +156,27 @@ def declare_faust_tables(app: Any, partitions: int) -> SyncTables:
     from sync_streams.pipeline.parking import Parked
 
     return SyncTables(
-        states=TableView(backing[0], RecordState),
+        states=TableView(backing[0], RecordState, acknowledged_put(backing[0])),
         cursors=CursorView(backing[1]),
         parked=TableView(backing[2], Parked),
     )
+
+
+def acknowledged_put(table: Any) -> DurablePut:
+    """A write to a Faust ``table`` that waits for its changelog message's ack.
+
+    ``table[key] = value`` queues the changelog message and returns; the future of
+    that message is not kept.  Here the message is sent by hand (same partition as
+    the event being handled, as Faust does) and awaited, and the value is stored
+    without a second message.
+    """
+
+    async def put(key: str, raw: bytes) -> None:
+        event = faust.current_event()
+        if event is None:
+            raise RuntimeError("a durable table write needs the event being handled")
+        sent = table.send_changelog(event.message.partition, key, raw)
+        table.data[key] = raw
+        await sent
+
+    return put

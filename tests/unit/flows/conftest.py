@@ -21,9 +21,9 @@ from sync_streams.flows.registry import kinds
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.handler import SyncHandler
 from sync_streams.pipeline.state import link_key
-from sync_streams.pipeline.tables import SyncTables
 from sync_streams.runtime.tenant import TenantRuntime
 from tests.support.stack import tenant_yaml
+from tests.unit.crashable_tables import CrashableStates
 from tests.unit.flows.fakes import Clock, FakeAltior, FakeSellsy
 
 TENANT = "acme-prod"
@@ -43,7 +43,8 @@ class World:
         self.sellsy = sellsy
         self.altior = altior
         self.clock = sellsy.clock
-        self.tables = SyncTables.in_memory()
+        self.states = CrashableStates()
+        self.tables = self.states.tables()
         self.metrics = WorkerMetrics()
         self.handler = SyncHandler(
             {TENANT: runtime},

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from sync_streams.altior.models import Affaire, ThirdParty
 from sync_streams.altior.models import Contact as AltiorContact
@@ -32,6 +32,18 @@ from sync_streams.sellsy.models import (
 from sync_streams.sellsy.models.custom_fields import CustomFieldDefinition
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+T = TypeVar("T")
+
+
+async def answered(calls: list[tuple[str, str]], read: Awaitable[T]) -> T:
+    """What a write answers: the record as a read gives it, the read not counted as a
+    call (the API answers the write with the record)."""
+    count = len(calls)
+    result = await read
+    del calls[count:]
+    return result
+
 
 PIPELINES: dict[str, list[str]] = {
     "Ventes": [
@@ -234,7 +246,7 @@ class FakeSellsy:
             "created": stamp,
             "updated_status": stamp,
         }
-        return await self.get_opportunity(ident)
+        return await answered(self.calls, self.get_opportunity(ident))
 
     async def update_opportunity(
         self, opportunity_id: int, changes: Any, *, custom_field_ids: Iterable[int] = ()
@@ -257,7 +269,7 @@ class FakeSellsy:
             record["name"] = body["name"]
         if "amount" in body:
             record["amount"] = {"value": f"{float(body['amount']):.2f}", "currency": "EUR"}
-        return await self.get_opportunity(opportunity_id)
+        return await answered(self.calls, self.get_opportunity(opportunity_id))
 
     async def get_company(
         self, company_id: int, *, custom_field_ids: Iterable[int] = ()
@@ -276,6 +288,7 @@ class FakeSellsy:
         return Individual.model_validate(copy.deepcopy(self.individuals[individual_id]))
 
     async def find_companies(self, **filters: Any) -> list[Company]:
+        self.calls.append(("POST", "/companies/search"))
         references = set(filters.get("references") or ())
         return [
             Company.model_validate(c)
@@ -301,7 +314,7 @@ class FakeSellsy:
         ident = next(self.ids)
         stamp = self.clock.tick().isoformat()
         self.individuals[ident] = {"id": ident, **individual.payload(), "updated_at": stamp}
-        return await self.get_individual(ident)
+        return await answered(self.calls, self.get_individual(ident))
 
     # --- contacts (created from Altior) ----------------------------------------------
 
@@ -325,7 +338,7 @@ class FakeSellsy:
             "created": stamp,
             "updated": stamp,
         }
-        return await self.get_contact(ident)
+        return await answered(self.calls, self.get_contact(ident))
 
     async def find_contacts(
         self,
@@ -382,7 +395,7 @@ class FakeSellsy:
     ) -> Company:
         self.calls.append(("POST", "/companies"))
         ident = self.add_company(**company.payload())
-        return await self.get_company(ident)
+        return await answered(self.calls, self.get_company(ident))
 
 
 @dataclass
@@ -483,7 +496,7 @@ class FakeAltior:
         body = data.payload()
         ident = self.add_affaire(body.pop("name"), body.pop("third_party_id"))
         self._merge(self.affaires[ident], body)
-        return await self.get_affaire(ident)
+        return await answered(self.calls, self.get_affaire(ident))
 
     def _merge(self, record: dict[str, Any], body: dict[str, Any]) -> None:
         for key, value in body.items():
@@ -506,20 +519,20 @@ class FakeAltior:
         self._check_version(self.affaires[affaire_id], if_match)
         self._merge(self.affaires[affaire_id], data.payload())
         self._stamp(self.affaires[affaire_id])
-        return await self.get_affaire(affaire_id)
+        return await answered(self.calls, self.get_affaire(affaire_id))
 
     async def close_affaire(self, affaire_id: int, status: str = "closed") -> Affaire:
         self.calls.append(("POST", f"/affaires/{affaire_id}/close"))
         record = self.affaires[affaire_id]
         record.update(status=status, closed_at=self.clock.tick().isoformat())
         self._stamp(record)
-        return await self.get_affaire(affaire_id)
+        return await answered(self.calls, self.get_affaire(affaire_id))
 
     async def reopen_affaire(self, affaire_id: int) -> Affaire:
         self.calls.append(("POST", f"/affaires/{affaire_id}/reopen"))
         self.affaires[affaire_id].update(status="open", closed_at=None)
         self._stamp(self.affaires[affaire_id])
-        return await self.get_affaire(affaire_id)
+        return await answered(self.calls, self.get_affaire(affaire_id))
 
     async def get_third_party(self, third_party_id: int) -> ThirdParty:
         if third_party_id not in self.third_parties:
@@ -541,7 +554,7 @@ class FakeAltior:
         ident = next(self.ids)
         self.third_parties[ident] = {"id": ident, **body}
         self._stamp(self.third_parties[ident])
-        return await self.get_third_party(ident)
+        return await answered(self.calls, self.get_third_party(ident))
 
     async def update_third_party(
         self, third_party_id: int, data: Any, *, if_match: str | None = None
@@ -557,7 +570,7 @@ class FakeAltior:
                 {"name": "", **{k: v for k, v in r.items() if v is not None}} for r in refs
             ]
         self._stamp(record)
-        return await self.get_third_party(third_party_id)
+        return await answered(self.calls, self.get_third_party(third_party_id))
 
     # --- contacts --------------------------------------------------------------------
 
@@ -588,4 +601,4 @@ class FakeAltior:
         self._check_version(record, if_match)
         self._merge(record, data.payload())
         self._stamp(record)
-        return await self.get_contact(contact_id)
+        return await answered(self.calls, self.get_contact(contact_id))

@@ -140,7 +140,7 @@ async def test_redelivered_affaire_after_a_lost_state_does_not_create_twice(
     affaire = w.altior.add_affaire("Vitrine", 7)
     event = w.affaire_event(affaire)
     await w.handle(event)
-    w.tables.states.backing.clear()  # the state write was lost with a crash
+    w.states.crash()  # the state written after the create was lost with a crash
     w.link_company(company, 7)
     await w.handle(event)
     assert len(w.sellsy.opportunities) == 1

@@ -204,7 +204,7 @@ async def test_a_redelivered_event_finds_what_the_lost_attempt_made(
     w = await _world(make_world, monkeypatch)
     event, _ = await case.source(w)
     await w.handle(event)
-    w.tables.states.backing.clear()  # the state write was lost with a crash
+    w.states.crash()  # the state written after the create was lost with a crash
     if kind == "opportunity":
         w.link_company(next(iter(w.sellsy.companies)), 7)
 
@@ -240,3 +240,65 @@ async def test_create_once_does_not_retry_a_refusal() -> None:
 
     with pytest.raises(RejectedError):
         await create_once(create, find, FAST)
+
+
+WRITE_BACKS = {
+    "company": "update_third_party",
+    "individual": "update_third_party",
+    "contact": "update_contact",
+    "opportunity": "update_affaire",
+}
+"""The Altior call that gives the source record its new Sellsy id, per kind."""
+
+
+class WorkerKilled(Exception):
+    """Stands for the worker dying at that point."""
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+async def test_a_first_create_costs_the_post_and_the_altior_write_back_only(
+    make_world: MakeWorld, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """No lookup before a first attempt (nothing can exist yet), no read-back after."""
+    case = CASES[kind]
+    w = await _world(make_world, monkeypatch)
+    event, altior_record = await case.source(w)
+    sellsy_before, altior_before = len(w.sellsy.calls), len(w.altior.calls)
+
+    await w.handle(event)
+
+    catalog = ("/opportunities/pipelines",)  # read once per worker, not per record
+    sellsy = [c for c in w.sellsy.calls[sellsy_before:] if not c[1].startswith(catalog)]
+    assert sellsy == [("POST", case.path)]
+    assert [c[0] for c in w.altior.calls[altior_before:]] == ["PATCH"]
+    assert _named_by_altior(altior_record) == str(next(iter(case.made(w))))
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+async def test_a_worker_killed_between_the_create_and_the_altior_write_back_makes_one_record(
+    make_world: MakeWorld, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The Sellsy record exists, Altior does not name it, the state after the create
+    is lost: the announced attempt is looked for (marker, or what was created since
+    it with the values sent) and adopted, never made twice."""
+    case = CASES[kind]
+    w = await _world(make_world, monkeypatch)
+    event, altior_record = await case.source(w)
+    write_back = getattr(w.altior, WRITE_BACKS[kind])
+
+    async def killed(*args: Any, **kwargs: Any) -> Any:
+        raise WorkerKilled
+
+    monkeypatch.setattr(w.altior, WRITE_BACKS[kind], killed)
+    with pytest.raises(WorkerKilled):
+        await w.handle(event)
+    assert len(case.made(w)) == 1 and _named_by_altior(altior_record) is None
+    w.states.crash()
+    monkeypatch.setattr(w.altior, WRITE_BACKS[kind], write_back)
+
+    await w.handle(event)  # redelivered to the restarted worker
+
+    made = case.made(w)
+    assert len(made) == 1, made
+    assert _posts(w, case) == 1
+    assert _named_by_altior(altior_record) == str(next(iter(made)))

@@ -20,9 +20,14 @@ from sync_streams.domain.hashing import content_hash
 from sync_streams.errors import FatalError, PreconditionFailedError
 from sync_streams.observability.metrics import WorkerMetrics
 from sync_streams.pipeline.handler import StageFailure, SyncHandler, Verdict
-from sync_streams.pipeline.sides import CounterpartExists, MissingDependency, SideRecord
-from sync_streams.pipeline.state import link_key
-from sync_streams.pipeline.tables import SyncTables
+from sync_streams.pipeline.sides import (
+    Announce,
+    CounterpartExists,
+    MissingDependency,
+    SideRecord,
+)
+from sync_streams.pipeline.state import RecordState, link_key, state_key
+from tests.unit.crashable_tables import CrashableStates
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -50,6 +55,8 @@ class FakeSystem:
     conditional_updates: bool = False  # refuses an update based on an old version, like Altior
     reads: int = 0
     lookups: int = 0
+    announced: list[str] = field(default_factory=list)
+    fail_after_create: bool = False
 
     def record(self, record_id: str) -> SideRecord:
         fields = self.records[record_id]
@@ -94,22 +101,32 @@ class FakeSystem:
         self.reads += 1
         return self.record(record_id) if record_id in self.records else None
 
-    async def find_counterpart(self, source: SideRecord, event: ChangeEvent) -> SideRecord | None:
+    async def find_counterpart(
+        self, source: SideRecord, event: ChangeEvent, *, attempted_since: datetime | None
+    ) -> SideRecord | None:
+        if attempted_since is None:  # no attempt announced: nothing to search for
+            return None
         self.lookups += 1
         ours = self.refs.get(source.id)
         return self.record(ours) if ours in self.records else None
 
-    async def create(self, source: SideRecord, event: ChangeEvent) -> SideRecord:
+    async def create(
+        self, source: SideRecord, event: ChangeEvent, announce: Announce
+    ) -> SideRecord:
         for value, needed in self.needs.items():
             if value in source.fields.values():
                 raise MissingDependency(f"needs {needed}", waiting_for=needed)
         if self.creates_uniquely and source.id in self.refs:
             raise CounterpartExists(self.refs[source.id])
+        await announce()
+        self.announced.append(source.id)
         new_id = str(next(self.ids) + 100)
         self.writes += 1
         self.records[new_id] = dict(source.fields)
         self.versions[new_id] = self.clock.tick()
         self.refs[source.id] = new_id
+        if self.fail_after_create:
+            raise FatalError("created, then the next call failed")
         return self.record(new_id)
 
     async def anchor(self, record: SideRecord, counterpart_id: str) -> SideRecord:
@@ -163,7 +180,8 @@ class World:
         self.altior = FakeSystem("altior", self.clock)
         self.kind = Kind(self.sellsy, self.altior)
         self.runtime = Runtime()
-        self.tables = SyncTables.in_memory()
+        self.states = CrashableStates()
+        self.tables = self.states.tables()
         self.metrics = WorkerMetrics()
         self.handler = SyncHandler(
             {"acme-prod": self.runtime},
@@ -202,7 +220,7 @@ async def test_create_then_quiescence_then_update_flows_back_and_forth() -> None
     assert w.tables.links.get(link_key("acme-prod", "sellsy", "thing", "1")) is not None
 
 
-@pytest.mark.parametrize("unique", [False, True], ids=["lookup-first", "create-first"])
+@pytest.mark.parametrize("unique", [False, True], ids=["announced", "create-first"])
 async def test_redelivery_after_a_crash_before_recording_does_not_create_twice(
     unique: bool,
 ) -> None:
@@ -210,17 +228,67 @@ async def test_redelivery_after_a_crash_before_recording_does_not_create_twice(
     w.altior.creates_uniquely = unique
     event = w.sellsy.edit("1", name="Dupré")
     await w.handler.handle(event)
-    w.tables = SyncTables.in_memory()  # the state write was lost with the crash
-    w.handler.tables = w.tables
-    w.handler.parking.tables = w.tables
+    assert w.altior.lookups == 0  # a first create looks nothing up
+    w.states.crash()  # the state written after the create is lost with the worker
     w.sellsy.edit("1", name="Dupré-Martin")
     await w.handler.handle(w.sellsy.event("1"))
     assert len(w.altior.records) == 1
     [record] = w.altior.records.values()
     assert record == {"name": "Dupré-Martin"}  # the redelivered change merged into it
     assert w.tables.links.get(link_key("acme-prod", "sellsy", "thing", "1")) is not None
-    # a target that refuses duplicates is never searched: its create finds the record
-    assert w.altior.lookups == (0 if unique else 2)
+    # a target that refuses duplicates is never searched: its create finds the record;
+    # elsewhere the announced attempt is looked for once
+    assert w.altior.lookups == (0 if unique else 1)
+
+
+async def test_a_create_is_announced_durably_before_it_is_sent_and_forgotten_once_linked() -> None:
+    w = World()
+    acked_at_create: list[RecordState | None] = []
+    create = w.altior.create
+
+    async def watched(source: SideRecord, event: ChangeEvent, announce: Announce) -> SideRecord:
+        async def then_look() -> None:
+            await announce()
+            key = state_key("acme-prod", "sellsy", "thing", "1")
+            raw = w.states.acked.get(key)
+            acked_at_create.append(RecordState.model_validate_json(raw) if raw else None)
+
+        return await create(source, event, then_look)
+
+    w.altior.create = watched  # type: ignore[method-assign]
+    await w.handler.handle(w.sellsy.edit("1", name="Dupré"))
+    [acked] = acked_at_create
+    assert acked is not None and acked.creating is not None
+    assert acked.creating.system == "altior"
+    state = w.tables.states.get(state_key("acme-prod", "sellsy", "thing", "1"))
+    assert state is not None and state.link() is not None
+    assert state.creating is None  # linked: nothing left to look for
+
+
+async def test_a_create_refused_before_sending_announces_nothing() -> None:
+    w = World()
+    w.altior.needs = {"Dupré": "acme-prod|altior|thing|X"}  # waits for another record
+    await w.handler.handle(w.sellsy.edit("1", name="Dupré"))
+    assert w.altior.announced == []
+    assert w.states.acked == {}
+    w.altior.needs = {}
+    await w.handler.handle(w.sellsy.edit("1", name="Dupré", phone="1"))
+    assert w.altior.lookups == 0  # no attempt was made: nothing to search for
+    assert len(w.altior.records) == 1
+
+
+async def test_an_attempt_that_failed_after_its_create_is_found_by_the_next_one() -> None:
+    w = World()
+    w.altior.fail_after_create = True  # the write-back of the new id fails, say
+    event = w.sellsy.edit("1", name="Dupré")
+    with pytest.raises(FatalError):
+        await w.handler.handle(event)
+    assert len(w.altior.records) == 1
+    w.altior.fail_after_create = False
+    await w.handler.handle(event)  # a requeue of the dead letter, in the same worker
+    assert len(w.altior.records) == 1
+    assert w.altior.lookups == 1
+    assert w.tables.links.get(link_key("acme-prod", "sellsy", "thing", "1")) is not None
 
 
 async def test_both_sides_edit_different_fields_and_both_edits_survive() -> None:
@@ -312,9 +380,7 @@ async def test_a_users_edit_answered_by_our_anchor_write_is_synced_not_taken_for
     w = World()
     await w.handler.handle(w.altior.edit("7", name="Dupré v1"))
     [sellsy_id] = w.sellsy.records
-    w.tables = SyncTables.in_memory()  # the crash lost the state, not the records
-    w.handler.tables = w.tables
-    w.handler.parking.tables = w.tables
+    w.states.crash()  # the crash lost the state written after the create, not the records
     stale = w.altior.event("7")  # redelivered: the snapshot of before the rename
     w.altior.edit("7", name="Dupré v2")  # the user renames it in Altior
     real_anchor = w.altior.anchor
