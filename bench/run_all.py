@@ -44,6 +44,7 @@ SUITE = [
     Script("fairness", [], ["--quick"], 1200, 600),
     Script("fairness", ["--unpaced", "--wait", "180"], ["--quick", "--unpaced"], 1200, 600),
     Script("freshness", [], ["--quick"], 1500, 600),
+    Script("export_calls", [], ["--quick"], 1500, 600),
     Script("footprint", [], ["--quick"], 1800, 600),
     # the other engineers' scripts (run when present)
     Script("e2e_import", [], ["--records", "1000", "--timeout", "500"], 3700, 600),

@@ -140,6 +140,22 @@ def _matches(
     return proposals, left_out
 
 
+def _init_event(
+    runtime: TenantRuntime, source: RecordSource, record: PolledRecord, now: datetime
+) -> ChangeEvent:
+    return ChangeEvent(
+        tenant=runtime.tenant,
+        system=source.system,
+        entity=source.entity,
+        source_id=record.source_id,
+        source_updated_at=record.updated_at,
+        content_hash=record.content_hash,
+        snapshot=record.snapshot,
+        observed_at=now,
+        origin="init",
+    )
+
+
 async def run_third_party_all(
     runtime: TenantRuntime,
     publisher: Publisher,
@@ -171,27 +187,23 @@ async def run_third_party_all(
     if settings.match_on_siret and companies is not None and altior_tps is not None:
         proposals, left_out = _matches(companies, altior_tps, runtime, report, now)
         messages: list[LinkProposal | AmbiguityReport] = [*proposals, *report.ambiguous]
+        listed = {r.source_id: r for r in altior_tps.records}
         for message in messages:
             # ahead of the events on the bulk topic, and of any live change of the
             # matched records on the live topics: whichever agent sees one first links
-            for topic in (*topics.values(), bulk):
+            for topic in topics.values():
                 acks.append(await publisher.send(topic, message.kafka_key, message.to_bytes()))
+            if isinstance(message, LinkProposal):  # beside its events: the listing too
+                record = listed[message.altior_id]
+                event = _init_event(runtime, altior_tps.source, record, now)
+                message = message.model_copy(update={"altior_listed": event})
+            acks.append(await publisher.send(bulk, message.kafka_key, message.to_bytes()))
     for scanned in scans:
         for record in scanned.records:
             if f"{scanned.source.system}/{record.source_id}" in left_out:
                 report.left_out += 1
                 continue
-            event = ChangeEvent(
-                tenant=runtime.tenant,
-                system=scanned.source.system,
-                entity=scanned.source.entity,
-                source_id=record.source_id,
-                source_updated_at=record.updated_at,
-                content_hash=record.content_hash,
-                snapshot=record.snapshot,
-                observed_at=now,
-                origin="init",
-            )
+            event = _init_event(runtime, scanned.source, record, now)
             acks.append(await publisher.send(bulk, event.kafka_key, event.to_bytes()))
             report.published += 1
             if report.published % 500 == 0:

@@ -176,7 +176,10 @@ class SyncHandler:
         for key in (sellsy_key, altior_key):
             state = self.tables.states.get(key)
             if state is not None and state.link() is not None:
+                if state.synced_at is None and state.altior.id == proposal.altior_id:
+                    self._keep_listed(proposal, altior_key)  # the same pair, not synced yet
                 return False
+        self._keep_listed(proposal, altior_key)
         state = RecordState(
             tenant=tenant,
             entity=proposal.kind,
@@ -186,6 +189,23 @@ class SyncHandler:
         self.tables.save_state(state)
         self.metrics.siret_matched.labels(tenant).inc()
         return True
+
+    def _keep_listed(self, proposal: LinkProposal, key: str) -> None:
+        """Keep the Altior record the proposal carries for the pair's first sync."""
+        event = proposal.altior_listed
+        runtime = self.tenants.get(proposal.tenant)
+        if event is None or runtime is None:
+            return
+        kind = next((k for k in self.kinds if k.handles(event)), None)
+        if kind is None or isinstance(kind, ActionSync):
+            return
+        adapter = kind.adapters(runtime)["altior"]
+        if not adapter.conditional_updates:
+            return  # a listing may stand in for a read only before a conditional write
+        try:
+            self.snapshots.put_listed(key, adapter.view(event))
+        except MalformedRecordError:
+            return  # its own event is dead-lettered with the reason
 
     def report_ambiguity(self, report: AmbiguityReport) -> None:
         """Hold every record sharing the SIRET: live changes must not create duplicates
@@ -518,6 +538,8 @@ class SyncHandler:
             entity = known.entity or state.entity
             key = state_key(state.tenant, target_system, entity, known.id)
             kept = self._kept(target_adapter, key, known) if cached else None
+            if kept is None and cached and state.synced_at is None:
+                kept = self.snapshots.take_listed(key)  # a matched pair's first sync
             if kept is None:
                 self.snapshots.drop(key)
             found = kept or await target_adapter.read(known.id, entity)

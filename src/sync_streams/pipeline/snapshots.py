@@ -10,6 +10,10 @@ handler reads and merges as before.  Nothing is ever written from a guess.
 
 Bounded (least recently used first out) and per worker: a restart or a rebalance
 only costs the reads it saves.
+
+A pair matched by an init (same SIRET) has not synced yet; the init's link proposal
+carries the Altior record as the init listed it, which stands in for the read of
+its first sync on the same terms (``put_listed`` / ``take_listed``, used once).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class SnapshotCache:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.capacity = capacity
         self._records: OrderedDict[str, SideRecord] = OrderedDict()
+        self._listed: OrderedDict[str, SideRecord] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -50,3 +55,20 @@ class SnapshotCache:
 
     def drop(self, key: str) -> None:
         self._records.pop(key, None)
+        self._listed.pop(key, None)
+
+    def put_listed(self, key: str, record: SideRecord) -> None:
+        """``record`` as an init listed it, for the first sync of its matched pair."""
+        self._listed[key] = record
+        self._listed.move_to_end(key)
+        while len(self._listed) > self.capacity:
+            self._listed.popitem(last=False)
+
+    def take_listed(self, key: str) -> SideRecord | None:
+        """The listed record of ``key``, once (a retry of the sync reads instead)."""
+        record = self._listed.pop(key, None)
+        if record is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return record

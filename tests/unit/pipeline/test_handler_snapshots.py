@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sync_streams.errors import PreconditionFailedError
+from sync_streams.jobs.messages import LinkProposal
 from tests.unit.pipeline.test_handler import World
 
 
@@ -78,3 +79,50 @@ async def test_a_target_without_conditional_writes_is_always_read_first() -> Non
     await w.handler.handle(w.altior.edit("7", name="Dupré SA"))
     assert w.sellsy.reads == 1
     assert w.sellsy.records[sellsy_id]["name"] == "Dupré SA"
+
+
+def _proposal(w: World, sellsy_id: str, altior_id: str, *, listed: bool) -> LinkProposal:
+    """What an init with SIRET matching sends for a pair before the pair's events."""
+    return LinkProposal(
+        tenant="acme-prod",
+        kind="thing",
+        sellsy_entity="thing",
+        sellsy_id=sellsy_id,
+        altior_entity="thing",
+        altior_id=altior_id,
+        reason="same SIRET",
+        proposed_at=w.clock.now,
+        altior_listed=w.altior.event(altior_id).with_origin("init") if listed else None,
+    )
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "not-listed"])
+async def test_a_matched_pairs_first_sync_reads_nothing_when_the_init_listed_the_target(
+    listed: bool,
+) -> None:
+    w = _world()
+    sellsy_event = w.sellsy.edit("1", name="Dupré", phone="01").with_origin("init")
+    w.altior.edit("7", name="Dupré")
+    altior_event = w.altior.event("7").with_origin("init")  # listed by the same init
+    assert w.handler.propose_link(_proposal(w, "1", "7", listed=listed))
+
+    await w.handler.handle(sellsy_event)
+    await w.handler.handle(altior_event)  # merged already: a duplicate
+
+    assert w.altior.records["7"] == {"name": "Dupré", "phone": "01"}
+    assert w.altior.reads == (0 if listed else 1)
+    assert w.count("duplicate", "export") == 1
+
+
+async def test_a_matched_target_edited_after_the_listing_is_read_and_merged() -> None:
+    w = _world()
+    sellsy_event = w.sellsy.edit("1", name="Dupré", phone="01").with_origin("init")
+    w.altior.edit("7", name="Dupré")
+    assert w.handler.propose_link(_proposal(w, "1", "7", listed=True))
+    w.altior.edit("7", email="a@dupre.fr")  # after the init listed it
+
+    await w.handler.handle(sellsy_event)
+
+    assert w.altior.records["7"] == {"name": "Dupré", "phone": "01", "email": "a@dupre.fr"}
+    assert w.sellsy.records["1"] == w.altior.records["7"]
+    assert w.altior.reads == 1  # the listing was refused (412), then read once
