@@ -168,7 +168,9 @@ async def main(args: argparse.Namespace) -> None:
         polls = busy["sellsy poll"] + busy["altior poll"]
         extra_polls = max(0.0, polls - poll_rate * window)
         detail = ", ".join(
-            f"{k} {v}" for k, v in sorted(busy.items()) if k.split()[1] not in ("poll", "sync")
+            f"{k} {v}"
+            for k, v in sorted(busy.items())
+            if k.split()[-1] not in ("poll", "sync", "429")
         )
         print(
             f"    edit window {window:.0f} s: {applied} changes applied; worker calls: sync "
