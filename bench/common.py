@@ -106,6 +106,17 @@ def _git_commit() -> str:
     return done.stdout.strip() or "?"
 
 
+def _dirty() -> str:
+    """Say so when tracked files differ from the commit (the figures ran that code)."""
+    done = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return " (+ uncommitted changes)" if done.stdout.strip() else ""
+
+
 class MachineLoad:
     """Machine-wide CPU use and load average over a measurement (other engineers share it)."""
 
@@ -141,7 +152,7 @@ def conditions_header(title: str) -> MachineLoad:
     )
     print(
         f"  software: Python {platform.python_version()}, {_versions()}; sync-streams "
-        f"{_git_commit()} (+ uncommitted work of the team)"
+        f"{_git_commit()}{_dirty()}"
     )
     print(
         f"  broker  : Apache Kafka {KAFKA_VERSION}, one local KRaft node (broker+controller) "
