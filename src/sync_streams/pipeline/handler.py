@@ -4,9 +4,11 @@ dedupe / echo / staleness (pure rules) -> flow switch -> filter -> map -> resolv
 the counterpart -> merge field by field -> write -> record state and id link.
 
 Everything here is orchestration: the rules are in ``pipeline.rules``, the field
-mapping in ``pipeline.mapping``, the API calls behind ``SideAdapter``s.  The state
-is recorded only after every write succeeded, so a redelivered event is handled
-again (and finds what it created, through ``find_counterpart``), never dropped.
+mapping in ``pipeline.mapping``, the writing (counterpart, merge, writes) in
+``pipeline.writer``, the API calls behind ``SideAdapter``s.  The state is recorded
+only after every write succeeded, so a redelivered event is handled again (and
+finds what it created: a unique create's refusal, or an announced create's
+lookup), never dropped.
 """
 
 from __future__ import annotations
@@ -23,28 +25,21 @@ from sync_streams.domain.events import ChangeEvent
 from sync_streams.errors import (
     FatalError,
     MalformedRecordError,
-    PreconditionFailedError,
     RetriableError,
 )
 from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.observability.metrics import WorkerMetrics, direction_of
-from sync_streams.pipeline.mapping import align
 from sync_streams.pipeline.parking import ParkingLot
 from sync_streams.pipeline.rosters import Rosters
-from sync_streams.pipeline.rules import Outcome, SideView, decide, resolve_conflict
+from sync_streams.pipeline.rules import Outcome, decide
 from sync_streams.pipeline.sides import (
-    CounterpartExists,
     MissingDependency,
     SideAdapter,
     SideRecord,
 )
-from sync_streams.pipeline.snapshots import SnapshotCache
 from sync_streams.pipeline.state import (
     RecordState,
     SideState,
-    SideSync,
-    attempted_since,
-    intend_create,
     mark_deleted,
     new_state,
     record_seen,
@@ -52,6 +47,7 @@ from sync_streams.pipeline.state import (
     state_key,
 )
 from sync_streams.pipeline.tables import SyncTables
+from sync_streams.pipeline.writer import PairWriter, TwinDeleted
 from sync_streams.runtime.tenant import FlowName, TenantRuntime
 
 log = logging.getLogger(__name__)
@@ -111,18 +107,6 @@ class StageFailure(MalformedRecordError):
         self.stage = stage
 
 
-class TwinDeleted(Exception):
-    """A linked record's API answered 404: it was hard-deleted on ``system``."""
-
-    def __init__(self, system: System, record_id: str) -> None:
-        super().__init__(f"{system} record {record_id} no longer exists")
-        self.system = system
-        self.record_id = record_id
-
-
-WRITE_ATTEMPTS = 3
-"""Merges of one event against a target that keeps moving (412) before it fails."""
-
 POLLED_ORIGINS = frozenset({"poll", "reconcile"})
 """Origins whose events are re-reads of a source (a refused version is not retried)."""
 
@@ -157,7 +141,8 @@ class SyncHandler:
         self.clock = clock
         self.ready_wait = ready_wait
         self.parking = ParkingLot(tables)
-        self.snapshots = SnapshotCache()
+        self.writer = PairWriter(tables, clock)
+        self.snapshots = self.writer.snapshots
         """Records kept from the last sync: no read before a conditional write."""
         self.rosters = Rosters()
         """Filled by the reconciliation passes of this worker's tenants."""
@@ -360,7 +345,7 @@ class SyncHandler:
             self._count(event, "archived")
             return []
         try:
-            sides, conflict = await self._write_fresh(
+            sides, conflict = await self.writer.write(
                 base, event, source, source_adapter, target_adapter
             )
         except TwinDeleted as exc:
@@ -454,190 +439,9 @@ class SyncHandler:
         self._count(event, outcome)
         return []
 
-    async def _create(
-        self, state: RecordState, source: SideRecord, event: ChangeEvent, target: SideAdapter
-    ) -> SideRecord | Created:
-        """Create ``source``'s counterpart unless the target already holds one (returned).
-
-        The target may hold one though our state does not know it: a worker killed
-        between a create and the state's changelog write.  Where the target refuses
-        duplicates (``creates_uniquely``), the create itself finds out, at no extra
-        call.  Elsewhere the create announces itself first (``CreateIntent``, acked by
-        the changelog before anything is sent), so only an attempt that follows an
-        announced one looks for what it may have made.
-        """
-        if target.creates_uniquely:
-            try:
-                return Created(await target.create(source, event, _nothing_to_announce))
-            except CounterpartExists as exc:
-                existing = await target.read(exc.record_id, state.entity)
-                if existing is None:  # deleted between the two calls: the event is retried
-                    raise RetriableError(f"counterpart {exc.record_id} vanished") from exc
-                return existing
-        since = attempted_since(state, target.system)
-        found = await target.find_counterpart(source, event, attempted_since=since)
-        if found is not None:
-            return found
-
-        async def announce() -> None:
-            if since is None:
-                intent = intend_create(state, target.system, self.clock())
-                await self.tables.save_state_durably(intent)
-
-        return Created(await target.create(source, event, announce))
-
-    async def _write_fresh(
-        self,
-        state: RecordState,
-        event: ChangeEvent,
-        source: SideRecord,
-        source_adapter: SideAdapter,
-        target_adapter: SideAdapter,
-    ) -> tuple[dict[System, SideSync], bool]:
-        """``_write``, from the kept snapshot of the target when there is one; a write
-        refused because the record moved on (412) is merged again from a fresh read."""
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
-                return await self._write(
-                    state, event, source, source_adapter, target_adapter, cached=attempt == 1
-                )
-            except PreconditionFailedError:
-                if attempt == WRITE_ATTEMPTS:
-                    raise
-                log.info(
-                    "tenant=%s %s: the target changed meanwhile; merging again",
-                    event.tenant,
-                    event.event_id,
-                )
-        raise AssertionError("unreachable")
-
-    def _kept(self, adapter: SideAdapter, key: str, side: SideState) -> SideRecord | None:
-        if not adapter.conditional_updates:
-            return None
-        return self.snapshots.get(key, side.synced_hash)
-
-    def _keep(self, state: RecordState, adapter: SideAdapter, record: SideRecord) -> None:
-        if adapter.conditional_updates:
-            key = state_key(state.tenant, adapter.system, record.entity, record.id)
-            self.snapshots.put(key, record)
-
-    async def _write(
-        self,
-        state: RecordState,
-        event: ChangeEvent,
-        source: SideRecord,
-        source_adapter: SideAdapter,
-        target_adapter: SideAdapter,
-        *,
-        cached: bool = False,
-    ) -> tuple[dict[System, SideSync], bool]:
-        source_system, target_system = source_adapter.system, target_adapter.system
-        known = state.side(target_system)
-        found: SideRecord | Created | None = None
-        if known.id is not None:
-            entity = known.entity or state.entity
-            key = state_key(state.tenant, target_system, entity, known.id)
-            kept = self._kept(target_adapter, key, known) if cached else None
-            if kept is None and cached and state.synced_at is None:
-                kept = self.snapshots.take_listed(key)  # a matched pair's first sync
-            if kept is None:
-                self.snapshots.drop(key)
-            found = kept or await target_adapter.read(known.id, entity)
-            if found is None:
-                raise TwinDeleted(target_system, known.id)
-        if found is None:
-            found = await self._create(state, source, event, target_adapter)
-        if isinstance(found, Created):
-            self._keep(state, target_adapter, found.record)
-            self._keep(state, source_adapter, source)
-            return {
-                source_system: _sync(source, written=False),
-                target_system: _sync(found.record, written=True, read_hash=None),
-            }, False
-        current = found
-        views = {
-            source_system: SideView(
-                # same meaning, other spelling ("01 23…" / "+33 1 23…") is no change
-                fields=align(source.fields, current.fields),
-                version=source.version,
-                base=state.side(source_system).field_hashes,
-            ),
-            target_system: SideView(
-                fields=current.fields, version=current.version, base=known.field_hashes
-            ),
-        }
-        # an init (or a forced replay) makes its source the reference where both differ
-        prefer: System | None = source_system if event.origin == "init" or event.force else None
-        resolution = resolve_conflict(views["sellsy"], views["altior"], prefer=prefer)
-        target_after, target_written = current, False
-        if changes := resolution.changes_for(target_system):
-            target_after = await target_adapter.update(current, changes, event)
-            target_written = True
-        source_after, source_written = source, False
-        if changes := resolution.changes_for(source_system):
-            fresh = await source_adapter.read(source.id, source.entity)
-            if fresh is None:
-                raise TwinDeleted(source_system, source.id)
-            source_after = await source_adapter.update(fresh, changes, event)
-            source_written = True
-        if state.synced_at is None:
-            # first sync of a pair found by lookup or SIRET matching: make sure each side
-            # carries the other's id (Altior's external reference), as a create would.
-            # An anchored record's snapshot may hold more than its fields say: not kept.
-            anchored = await source_adapter.anchor(source_after, target_after.id)
-            source_written |= anchored is not source_after
-            source_after = _anchored(source_after, anchored)
-            anchored = await target_adapter.anchor(target_after, source_after.id)
-            target_written |= anchored is not target_after
-            target_after = _anchored(target_after, anchored)
-        else:
-            self._keep(state, target_adapter, target_after)
-            self._keep(state, source_adapter, source_after)
-        return {
-            source_system: _sync(source_after, written=source_written, read_hash=source.hash),
-            target_system: _sync(target_after, written=target_written, read_hash=current.hash),
-        }, resolution.conflict
-
-
-@dataclass(frozen=True)
-class Created:
-    record: SideRecord
-
 
 _OUTCOME_LABEL: dict[Outcome, str] = {
     Outcome.DUPLICATE: "duplicate",
     Outcome.ECHO: "echo",
     Outcome.STALE: "stale",
 }
-
-
-async def _nothing_to_announce() -> None:
-    """The announce of a create that refuses duplicates by itself."""
-
-
-def _anchored(before: SideRecord, anchored: SideRecord) -> SideRecord:
-    """The record after an anchor write, as far as the sync knows it.
-
-    The anchor writes an id only, but the API answers with the whole record, which
-    may carry a user's edit made meanwhile (a worker restarting after a crash anchors
-    pairs its lost state forgot, from old snapshots).  Taken as ours, that edit would
-    be suppressed as an echo when its poller brings it; keeping the content and
-    version we synced makes it a change to sync like any other.
-    """
-    if anchored is before:
-        return before
-    return SideRecord(
-        anchored.id, anchored.entity, before.fields, before.hash, before.version, anchored.snapshot
-    )
-
-
-def _sync(record: SideRecord, *, written: bool, read_hash: str | None = None) -> SideSync:
-    return SideSync(
-        id=record.id,
-        entity=record.entity,
-        hash=record.hash,
-        version=record.version,
-        written=written,
-        read_hash=read_hash if written else None,
-        fields=record.fields,
-    )
