@@ -36,6 +36,13 @@ class RetriableError(SyncStreamsError):
         self.retry_after = retry_after
 
 
+class StateNotStoredError(RetriableError):
+    """Kafka did not acknowledge a state write the sync must not go on without (a
+    create's announce): nothing was sent to the target, the event can be run again."""
+
+    stage = "state"
+
+
 class SkippableError(SyncStreamsError):
     """One record is unusable; it goes to the dead-letter topic and the stream goes on."""
 

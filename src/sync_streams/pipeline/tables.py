@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 import faust
 from pydantic import BaseModel, TypeAdapter
 
+from sync_streams.errors import StateNotStoredError
 from sync_streams.pipeline.state import IdLink, RecordState
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -177,6 +178,11 @@ def acknowledged_put(table: Any) -> DurablePut:
             raise RuntimeError("a durable table write needs the event being handled")
         sent = table.send_changelog(event.message.partition, key, raw)
         table.data[key] = raw
-        await sent
+        try:
+            await sent
+        except Exception as exc:  # aiokafka's errors after its own retries
+            raise StateNotStoredError(
+                f"the record state was not acknowledged by Kafka ({type(exc).__name__})"
+            ) from exc
 
     return put
