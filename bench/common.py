@@ -405,7 +405,8 @@ def siret(n: int) -> str:
     """A valid SIRET (Luhn-valid SIREN, then Luhn-valid 14 digits), distinct per ``n``."""
     from sync_streams.domain.siret import is_valid_siret, luhn_valid
 
-    body = f"{(n * 7919) % 10**8:08d}"  # 7919 is prime to 10**8: distinct for n < 10**8
+    # never the all-zero SIREN; 7919 is prime to 9 * 10**7: distinct for n < 9 * 10**7
+    body = f"{10**7 + (n * 7919) % (9 * 10**7):08d}"
     siren = next(body + key for key in "0123456789" if luhn_valid(body + key))
     stem = f"{siren}{n % 10000:04d}"
     found = next(stem + key for key in "0123456789" if luhn_valid(stem + key))

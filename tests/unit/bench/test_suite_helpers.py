@@ -68,3 +68,29 @@ def test_the_table_has_one_row_per_figure_with_its_conditions() -> None:
     assert lines[0] == "| figure | value | target | met | conditions |"
     assert lines[2] == "| P5 a | > 20 | <= 1.25 | NO | load 5 / busy |"
     assert len(lines) == 4
+
+
+def test_the_overhead_benchs_stub_adapter_has_the_handlers_adapter_signatures() -> None:
+    """A stub that drifts from ``SideAdapter`` dead-letters every event: the bench then
+    measures dead-lettering (it happened once, with a 4.06 ratio)."""
+    import inspect
+
+    from pipeline_overhead import StubAdapter
+
+    from sync_streams.pipeline.sides import SideAdapter
+
+    for name in ("view", "read", "find_counterpart", "create", "update", "anchor"):
+        wanted = list(inspect.signature(getattr(SideAdapter, name)).parameters)
+        assert list(inspect.signature(getattr(StubAdapter, name)).parameters) == wanted, name
+
+
+def test_bench_sirets_are_valid_and_distinct() -> None:
+    """SIRET matching only matches valid SIRETs: an invalid one would silently turn a
+    matching bench into one without matches."""
+    from common import siret
+
+    from sync_streams.domain.siret import normalise_siret
+
+    values = [siret(n) for n in range(0, 5000)]
+    assert len(set(values)) == len(values)
+    assert all(normalise_siret(v) == v for v in values)
