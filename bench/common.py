@@ -96,25 +96,21 @@ def _java_version() -> str:
         return "java ?"
 
 
-def _git_commit() -> str:
+def _git(*args: str) -> str:
     done = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
+        ["git", "-C", str(REPO), *args], capture_output=True, text=True, check=False
     )
-    return done.stdout.strip() or "?"
+    return done.stdout.strip()
+
+
+def _git_commit() -> str:
+    return _git("rev-parse", "--short", "HEAD") or "?"
 
 
 def _dirty() -> str:
     """Say so when tracked files differ from the commit (the figures ran that code)."""
-    done = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return " (+ uncommitted changes)" if done.stdout.strip() else ""
+    changed = _git("status", "--porcelain", "--untracked-files=no")
+    return " (+ uncommitted changes)" if changed else ""
 
 
 class MachineLoad:

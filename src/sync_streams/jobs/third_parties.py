@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sync_streams.domain.events import ChangeEvent
 from sync_streams.domain.siret import match_by_siret
 from sync_streams.flows.sources import (
     RecordSource,
@@ -34,7 +33,7 @@ from sync_streams.jobs.messages import AmbiguityReport, LinkProposal
 from sync_streams.kafka.declarations import Topology
 from sync_streams.kafka.publisher import Publisher
 from sync_streams.pipeline.mapping import external_sellsy_id
-from sync_streams.pollers.poller import BadRecord, PolledRecord
+from sync_streams.pollers.poller import BadRecord, PolledRecord, change_event
 from sync_streams.runtime.tenant import TenantRuntime
 
 Clock = Callable[[], datetime]
@@ -140,22 +139,6 @@ def _matches(
     return proposals, left_out
 
 
-def _init_event(
-    runtime: TenantRuntime, source: RecordSource, record: PolledRecord, now: datetime
-) -> ChangeEvent:
-    return ChangeEvent(
-        tenant=runtime.tenant,
-        system=source.system,
-        entity=source.entity,
-        source_id=record.source_id,
-        source_updated_at=record.updated_at,
-        content_hash=record.content_hash,
-        snapshot=record.snapshot,
-        observed_at=now,
-        origin="init",
-    )
-
-
 async def run_third_party_all(
     runtime: TenantRuntime,
     publisher: Publisher,
@@ -195,7 +178,7 @@ async def run_third_party_all(
                 acks.append(await publisher.send(topic, message.kafka_key, message.to_bytes()))
             if isinstance(message, LinkProposal):  # beside its events: the listing too
                 record = listed[message.altior_id]
-                event = _init_event(runtime, altior_tps.source, record, now)
+                event = change_event(runtime.tenant, altior_tps.source, record, now, "init")
                 message = message.model_copy(update={"altior_listed": event})
             acks.append(await publisher.send(bulk, message.kafka_key, message.to_bytes()))
     for scanned in scans:
@@ -203,7 +186,7 @@ async def run_third_party_all(
             if f"{scanned.source.system}/{record.source_id}" in left_out:
                 report.left_out += 1
                 continue
-            event = _init_event(runtime, scanned.source, record, now)
+            event = change_event(runtime.tenant, scanned.source, record, now, "init")
             acks.append(await publisher.send(bulk, event.kafka_key, event.to_bytes()))
             report.published += 1
             if report.published % 500 == 0:

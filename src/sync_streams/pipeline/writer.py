@@ -60,7 +60,7 @@ class PairWriter:
         self.snapshots = SnapshotCache()
         """Records kept from the last sync: no read before a conditional write."""
 
-    async def create(
+    async def _create(
         self, state: RecordState, source: SideRecord, event: ChangeEvent, target: SideAdapter
     ) -> SideRecord | Created:
         """Create ``source``'s counterpart unless the target already holds one (returned).
@@ -152,7 +152,7 @@ class PairWriter:
             if found is None:
                 raise TwinDeleted(target_system, known.id)
         if found is None:
-            found = await self.create(state, source, event, target_adapter)
+            found = await self._create(state, source, event, target_adapter)
         if isinstance(found, Created):
             self._keep(state, target_adapter, found.record)
             self._keep(state, source_adapter, source)
